@@ -1,0 +1,78 @@
+package dev.longshore.storage;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * RocksDB keys for {@link CacheIndex}, all UTF-8:
+ *
+ * <pre>
+ * blobs, manifests   sha256:ab34...ef                   the digest as text
+ * tags               upstream \0 repository \0 tag
+ * repositories       upstream \0 repository
+ * </pre>
+ *
+ * RocksDB sorts keys bytewise, so all tags of one repository are adjacent and a prefix scan of
+ * {@code upstream \0 repository \0} lists them in order. The trailing {@code \0} matters: without it the scan for
+ * {@code a/b} would also return the tags of {@code a/bc}. Names therefore must not contain {@code \0}; registry
+ * names never do, and anything else is rejected rather than allowed to corrupt the key space.
+ */
+final class IndexKeys {
+
+    private static final byte SEPARATOR = 0;
+
+    private IndexKeys() {
+    }
+
+    static byte[] digest(Digest digest) {
+        return digest.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] tag(TagKey key) {
+        return join(key.upstream(), key.repository(), key.tag());
+    }
+
+    /** The prefix shared by every tag of one repository, separator included. */
+    static byte[] tagPrefix(String upstream, String repository) {
+        return withSeparator(join(upstream, repository));
+    }
+
+    static byte[] repository(String upstream, String repository) {
+        return join(upstream, repository);
+    }
+
+    /** The prefix shared by every repository of one upstream, separator included. */
+    static byte[] repositoryPrefix(String upstream) {
+        return withSeparator(join(upstream));
+    }
+
+    static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** The last name in {@code key}, after {@code prefix}. */
+    static String afterPrefix(byte[] key, byte[] prefix) {
+        return new String(key, prefix.length, key.length - prefix.length, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] join(String... names) {
+        StringBuilder joined = new StringBuilder();
+        for (int i = 0; i < names.length; i++) {
+            String name = names[i];
+            if (name.isEmpty() || name.indexOf(SEPARATOR) >= 0) {
+                throw new IllegalArgumentException("index key part must be non-empty and free of NUL: '" + name + "'");
+            }
+            if (i > 0) {
+                joined.append((char) SEPARATOR);
+            }
+            joined.append(name);
+        }
+        return joined.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] withSeparator(byte[] key) {
+        byte[] prefix = Arrays.copyOf(key, key.length + 1);
+        prefix[key.length] = SEPARATOR;
+        return prefix;
+    }
+}
