@@ -1,29 +1,148 @@
 package dev.longshore.proxy;
 
 import dev.longshore.config.Settings;
+import dev.longshore.config.UpstreamSettings;
+import dev.longshore.proxy.fill.BlobFills;
+import dev.longshore.proxy.http.RegistryHandler;
+import dev.longshore.proxy.http.RegistryService;
+import dev.longshore.proxy.pull.BlobService;
+import dev.longshore.proxy.pull.ManifestService;
+import dev.longshore.proxy.pull.TagListService;
+import dev.longshore.proxy.pull.Upstreams;
+import dev.longshore.proxy.upstream.UpstreamClient;
+import dev.longshore.storage.CacheStorage;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A running Longshore: the registry API listener, its storage and its upstream clients.
- * {@link #start(Settings)} returns once the port is bound; {@link #close()} stops accepting,
- * closes connections and closes the storage.
+ * A running Longshore: the registry API listener, its storage and its upstream clients, wired together.
+ * {@link #start(Settings)} returns once the port is bound; {@link #close()} stops accepting, closes connections,
+ * then closes the storage.
+ *
+ * <p>Threads: Netty event loops do network I/O only; everything that touches the disk or RocksDB (lookups, fills,
+ * commits) runs on the storage executor, so a slow disk never stalls other clients' transfers.
  */
 public final class LongshoreServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LongshoreServer.class);
 
-    private LongshoreServer() {
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ExecutorService storageExecutor;
+    private final CacheStorage storage;
+    private final Upstreams upstreams;
+    private final BlobFills fills;
+    private final Channel serverChannel;
+
+    private LongshoreServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService storageExecutor,
+                            CacheStorage storage, Upstreams upstreams, BlobFills fills, Channel serverChannel) {
+        this.bossGroup = bossGroup;
+        this.workerGroup = workerGroup;
+        this.storageExecutor = storageExecutor;
+        this.storage = storage;
+        this.upstreams = upstreams;
+        this.fills = fills;
+        this.serverChannel = serverChannel;
     }
 
     public static LongshoreServer start(Settings settings) throws Exception {
-        throw new UnsupportedOperationException("not yet");
+        return start(settings, Clock.systemUTC());
+    }
+
+    public static LongshoreServer start(Settings settings, Clock clock) throws Exception {
+        CacheStorage storage = CacheStorage.open(settings.dataDir(), clock);
+        EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longshore-accept"), NioIoHandler.newFactory());
+        EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("longshore-io"), NioIoHandler.newFactory());
+        ExecutorService storageExecutor = Executors.newFixedThreadPool(
+                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("longshore-storage", true));
+        try {
+            List<UpstreamClient> clients = new ArrayList<>();
+            for (UpstreamSettings upstream : settings.upstreams()) {
+                clients.add(new UpstreamClient(upstream, workerGroup));
+            }
+            Upstreams upstreams = new Upstreams(clients);
+            BlobFills fills = new BlobFills(storage, storageExecutor);
+            RegistryService service = new RegistryService(upstreams,
+                    new ManifestService(storage, storageExecutor, clock),
+                    new BlobService(fills, storageExecutor),
+                    new TagListService(storage, storageExecutor));
+
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast("http", new HttpServerCodec())
+                                    .addLast("chunked", new ChunkedWriteHandler())
+                                    .addLast("registry", new RegistryHandler(service));
+                        }
+                    });
+            Channel channel = bootstrap.bind(settings.listen().host(), settings.listen().port()).sync().channel();
+            LongshoreServer server = new LongshoreServer(bossGroup, workerGroup, storageExecutor, storage, upstreams, fills, channel);
+            log.info("Longshore listening on {}, data in {}, upstreams {}", server.address(), settings.dataDir().toAbsolutePath(),
+                    settings.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList());
+            return server;
+        } catch (Exception | Error e) {
+            bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            storageExecutor.shutdownNow();
+            storage.close();
+            throw e;
+        }
     }
 
     /** The bound address (with the real port when the settings asked for port 0). */
     public InetSocketAddress address() {
-        throw new UnsupportedOperationException("not yet");
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The fills in flight, for tests that wait for background fills to end. */
+    public BlobFills fills() {
+        return fills;
+    }
+
+    public CacheStorage storage() {
+        return storage;
     }
 
     @Override
     public void close() {
+        serverChannel.close().syncUninterruptibly();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        upstreams.close();
+        // Storage tasks may still be committing fills; let them finish before the index closes under them.
+        storageExecutor.shutdown();
+        try {
+            if (!storageExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
+                storageExecutor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        storage.close();
     }
 }

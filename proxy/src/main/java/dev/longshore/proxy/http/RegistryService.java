@@ -1,0 +1,58 @@
+package dev.longshore.proxy.http;
+
+import dev.longshore.proxy.api.ErrorCode;
+import dev.longshore.proxy.api.RegistryException;
+import dev.longshore.proxy.api.Route;
+import dev.longshore.proxy.pull.BlobService;
+import dev.longshore.proxy.pull.ManifestService;
+import dev.longshore.proxy.pull.PullRequest;
+import dev.longshore.proxy.pull.TagListService;
+import dev.longshore.proxy.pull.Upstreams;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The registry API's routing table: from a request line to the service that answers it. Read this class to find any
+ * request's path: {@code /v2/} here, manifests in {@link ManifestService}, blobs in {@link BlobService}, tag lists in
+ * {@link TagListService}; the upstream a request goes to is picked by {@link Upstreams}.
+ */
+public final class RegistryService {
+    private final Upstreams upstreams;
+    private final ManifestService manifests;
+    private final BlobService blobs;
+    private final TagListService tagLists;
+
+    public RegistryService(Upstreams upstreams, ManifestService manifests, BlobService blobs, TagListService tagLists) {
+        this.upstreams = upstreams;
+        this.manifests = manifests;
+        this.blobs = blobs;
+        this.tagLists = tagLists;
+    }
+
+    /** Answers one request; every failure arrives as a failed future (or a thrown RegistryException) for the handler. */
+    public CompletableFuture<Reply> handle(HttpRequest request) {
+        HttpMethod method = request.method();
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+            throw new RegistryException(ErrorCode.UNSUPPORTED,
+                    "Longshore is a pull-through mirror: " + method + " " + uri.path() + " is not accepted");
+        }
+        Route route = Route.parse(uri.path());
+        boolean head = method.equals(HttpMethod.HEAD);
+        return switch (route) {
+            case Route.ApiBase ignored -> CompletableFuture.completedFuture(Replies.apiBase());
+            case Route.Upload upload -> throw new RegistryException(ErrorCode.UNSUPPORTED,
+                    "Longshore is a pull-through mirror: uploads to " + upload.name() + " are not accepted");
+            case Route.Manifest m -> manifests.get(request(request, uri, m.name()), m.reference(), head);
+            case Route.Blob b -> blobs.get(request(request, uri, b.name()), b.digest(), head);
+            case Route.TagList t -> tagLists.get(request(request, uri, t.name()));
+        };
+    }
+
+    private PullRequest request(HttpRequest request, QueryStringDecoder uri, dev.longshore.proxy.api.RepositoryName name) {
+        return upstreams.route(name, uri.parameters(), request.headers());
+    }
+}

@@ -1,0 +1,141 @@
+package dev.longshore.proxy.pull;
+
+import dev.longshore.proxy.api.ByteRange;
+import dev.longshore.proxy.api.ErrorCode;
+import dev.longshore.proxy.api.RegistryException;
+import dev.longshore.proxy.fill.BlobFill;
+import dev.longshore.proxy.fill.BlobFills;
+import dev.longshore.proxy.fill.FillReader;
+import dev.longshore.proxy.fill.UpstreamFailures;
+import dev.longshore.proxy.http.Replies;
+import dev.longshore.proxy.http.Reply;
+import dev.longshore.proxy.upstream.UpstreamRequest;
+import dev.longshore.storage.Digest;
+import dev.longshore.storage.StoredBlob;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code GET}/{@code HEAD /v2/<name>/blobs/<digest>}: a hit is the cached file; a miss joins or starts the
+ * {@link BlobFills fill} for the digest and streams from it. A HEAD miss asks the upstream with a HEAD, so that
+ * checking for a blob never downloads it.
+ */
+public final class BlobService {
+    private final BlobFills fills;
+    private final Executor storageExecutor;
+
+    public BlobService(BlobFills fills, Executor storageExecutor) {
+        this.fills = fills;
+        this.storageExecutor = storageExecutor;
+    }
+
+    public CompletableFuture<Reply> get(PullRequest request, Digest digest, boolean head) {
+        String range = request.clientHeaders().get(HttpHeaderNames.RANGE);
+        return CompletableFuture.supplyAsync(() -> open(request, digest, head), storageExecutor)
+                .thenCompose(source -> switch (source) {
+                    case BlobFills.Stored stored -> CompletableFuture.completedFuture(fromFile(stored.blob(), range));
+                    case BlobFills.Filling filling -> fromFill(filling, digest, range);
+                    case null -> headUpstream(request, digest);
+                });
+    }
+
+    /** The cached blob or its fill; null for a HEAD that missed (it must not start a download). */
+    private BlobFills.Source open(PullRequest request, Digest digest, boolean head) {
+        try {
+            if (head) {
+                return fills.find(digest).orElse(null);
+            }
+            return fills.open(request.upstream(), request.name(), digest);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Reply fromFile(StoredBlob blob, String rangeHeader) {
+        Optional<ByteRange> range;
+        try {
+            range = ByteRange.parse(rangeHeader, blob.size());
+        } catch (RegistryException e) {
+            return unsatisfiable(e, blob.size());
+        }
+        HttpHeaders headers = blobHeaders(blob.digest(), "hit");
+        if (range.isEmpty()) {
+            return new Reply.File(HttpResponseStatus.OK, headers, blob, 0, blob.size());
+        }
+        ByteRange r = range.get();
+        headers.set(HttpHeaderNames.CONTENT_RANGE, r.contentRange(blob.size()));
+        return new Reply.File(HttpResponseStatus.PARTIAL_CONTENT, headers, blob, r.first(), r.length());
+    }
+
+    private CompletableFuture<Reply> fromFill(BlobFills.Filling filling, Digest digest, String rangeHeader) {
+        BlobFill fill = filling.fill();
+        String status = filling.joined() ? "fwd=miss; collapsed" : "fwd=miss";
+        return fill.head().thenApplyAsync(head -> {
+            HttpHeaders headers = blobHeaders(digest, status);
+            try {
+                if (head.size().isEmpty()) {
+                    // Without a size there is no range to check against: send the whole blob, chunked.
+                    return new Reply.Filling(HttpResponseStatus.OK, headers, FillReader.open(fill, 0, -1), -1);
+                }
+                long size = head.size().getAsLong();
+                Optional<ByteRange> range;
+                try {
+                    range = ByteRange.parse(rangeHeader, size);
+                } catch (RegistryException e) {
+                    return unsatisfiable(e, size);
+                }
+                if (range.isEmpty()) {
+                    return new Reply.Filling(HttpResponseStatus.OK, headers, FillReader.open(fill, 0, size), size);
+                }
+                ByteRange r = range.get();
+                headers.set(HttpHeaderNames.CONTENT_RANGE, r.contentRange(size));
+                return new Reply.Filling(HttpResponseStatus.PARTIAL_CONTENT, headers,
+                        FillReader.open(fill, r.first(), r.last() + 1), r.length());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, storageExecutor);
+    }
+
+    private static CompletableFuture<Reply> headUpstream(PullRequest request, Digest digest) {
+        var upstreamRequest = new UpstreamRequest(HttpMethod.HEAD, "/v2/" + request.name() + "/blobs/" + digest,
+                new DefaultHttpHeaders(), request.pullScope());
+        return request.upstream().fetch(upstreamRequest, 0).handle((response, error) -> {
+            if (error != null) {
+                throw UpstreamFailures.transport(request.upstream(), error);
+            }
+            if (response.status() != 200) {
+                throw UpstreamFailures.status(request.upstream(), response.status(), ErrorCode.BLOB_UNKNOWN, "blob " + digest);
+            }
+            // A HEAD reply's Content-Length is the size a GET would send: the upstream's.
+            String length = response.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+            return new Reply.HeadOnly(HttpResponseStatus.OK, blobHeaders(digest, "fwd=miss"),
+                    length == null ? -1 : Long.parseLong(length.trim()));
+        });
+    }
+
+    private static HttpHeaders blobHeaders(Digest digest, String cacheStatus) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
+        headers.set("Docker-Content-Digest", digest.toString());
+        headers.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
+        headers.set(HttpHeaderNames.ETAG, "\"" + digest + "\"");
+        return Replies.cacheStatus(headers, cacheStatus);
+    }
+
+    private static Reply unsatisfiable(RegistryException e, long size) {
+        Reply.Bytes reply = Replies.error(e);
+        reply.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
+        return reply;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.longshore.proxy.it;
+
+import dev.longshore.config.HostPort;
+import dev.longshore.config.Settings;
+import dev.longshore.config.UpstreamSettings;
+import dev.longshore.proxy.LongshoreServer;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The Longshore the e2e tests pull through: {@link LongshoreServer} on 127.0.0.1 and a free port, with
+ * {@code docker.io} (the default upstream) pointing at the test's {@link UpstreamRegistry}.
+ *
+ * <p>Harness self-check: with {@code -Dlongshore.it.direct=true} no Longshore is started and the clients talk to
+ * the upstream registry itself. Every "matches upstream" check then runs against the reference registry, which
+ * proves the test harness; the cache-only steps (upstream stopped) are skipped, since nothing caches.
+ */
+final class LongshoreUnderTest implements AutoCloseable {
+
+    static final boolean DIRECT = Boolean.getBoolean("longshore.it.direct");
+
+    private final LongshoreServer server;
+    private final String hostPort;
+
+    private LongshoreUnderTest(LongshoreServer server, String hostPort) {
+        this.server = server;
+        this.hostPort = hostPort;
+    }
+
+    static LongshoreUnderTest start(UpstreamRegistry upstream, Path dataDir) throws Exception {
+        if (DIRECT) {
+            return new LongshoreUnderTest(null, upstream.hostPort());
+        }
+        Settings settings = new Settings(new HostPort("127.0.0.1", 0), dataDir,
+                List.of(new UpstreamSettings("docker.io", upstream.url())));
+        LongshoreServer server = LongshoreServer.start(settings);
+        return new LongshoreUnderTest(server, "127.0.0.1:" + server.address().getPort());
+    }
+
+    /** {@code 127.0.0.1:<port>}: Longshore's name in image references ({@code 127.0.0.0/8} is an insecure registry by default). */
+    String hostPort() {
+        return hostPort;
+    }
+
+    /** False in the harness self-check, where there is no cache to pull from while the upstream is down. */
+    boolean caches() {
+        return server != null;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}
