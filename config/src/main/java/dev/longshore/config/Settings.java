@@ -1,6 +1,7 @@
 package dev.longshore.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,15 +12,24 @@ import java.util.Optional;
  * @param listen    where the registry API listens
  * @param dataDir   the cache's data directory (blobs, index, temp files)
  * @param upstreams the registries Longshore mirrors; the first is the default for requests that name none
+ * @param tagTtl    how long a resolved tag is served from the cache before the upstream is asked again, for upstreams
+ *                  that set no {@link UpstreamSettings#tagTtl()} of their own
+ * @param offline   never contact an upstream: serve what is cached, and answer 404 for the rest
  */
-public record Settings(HostPort listen, Path dataDir, List<UpstreamSettings> upstreams) {
+public record Settings(HostPort listen, Path dataDir, List<UpstreamSettings> upstreams, Duration tagTtl, boolean offline) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 5000);
     public static final Path DEFAULT_DATA_DIR = Path.of("longshore-data");
+    /**
+     * Five minutes: a moved tag ({@code latest}, {@code 3}) shows up within minutes, while a busy tag costs at most
+     * one upstream HEAD per five minutes, which Docker Hub does not count as a pull.
+     */
+    public static final Duration DEFAULT_TAG_TTL = Duration.ofMinutes(5);
 
     public Settings {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(tagTtl, "tagTtl");
         upstreams = List.copyOf(upstreams);
         if (upstreams.isEmpty()) {
             throw new SettingsException("upstreams", "at least one upstream is required");
@@ -28,6 +38,13 @@ public record Settings(HostPort listen, Path dataDir, List<UpstreamSettings> ups
         if (distinct != upstreams.size()) {
             throw new SettingsException("upstreams", "each upstream name may appear only once");
         }
+        if (tagTtl.isNegative()) {
+            throw new SettingsException("tagTtl", "must not be negative");
+        }
+    }
+
+    public Settings(HostPort listen, Path dataDir, List<UpstreamSettings> upstreams) {
+        this(listen, dataDir, upstreams, DEFAULT_TAG_TTL, false);
     }
 
     /** Embedded defaults: a Docker Hub mirror on port 5000 with its data in ./longshore-data. */
@@ -43,15 +60,28 @@ public record Settings(HostPort listen, Path dataDir, List<UpstreamSettings> ups
         return upstreams.stream().filter(u -> u.name().equals(name)).findFirst();
     }
 
+    /** The tag TTL that applies to {@code upstream}: its own, else the top-level one. */
+    public Duration tagTtl(UpstreamSettings upstream) {
+        return upstream.tagTtl().orElse(tagTtl);
+    }
+
     public Settings withListen(HostPort newListen) {
-        return new Settings(newListen, dataDir, upstreams);
+        return new Settings(newListen, dataDir, upstreams, tagTtl, offline);
     }
 
     public Settings withDataDir(Path newDataDir) {
-        return new Settings(listen, newDataDir, upstreams);
+        return new Settings(listen, newDataDir, upstreams, tagTtl, offline);
     }
 
     public Settings withUpstreams(List<UpstreamSettings> newUpstreams) {
-        return new Settings(listen, dataDir, newUpstreams);
+        return new Settings(listen, dataDir, newUpstreams, tagTtl, offline);
+    }
+
+    public Settings withTagTtl(Duration newTagTtl) {
+        return new Settings(listen, dataDir, upstreams, newTagTtl, offline);
+    }
+
+    public Settings withOffline(boolean newOffline) {
+        return new Settings(listen, dataDir, upstreams, tagTtl, newOffline);
     }
 }

@@ -1,6 +1,7 @@
 package dev.longshore.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -15,9 +16,14 @@ import java.util.regex.Pattern;
  * @param credentials    basic credentials for the registry or its token service, if any
  * @param connectTimeout how long a TCP (and TLS) connect may take
  * @param readTimeout    how long the upstream may stay silent while we wait for headers or body bytes
+ * @param tls            which certificates to trust for this upstream
+ * @param tagTtl         how long a resolved tag is served without asking the upstream; empty: the
+ *                       {@linkplain Settings#tagTtl() top-level default}
+ * @param maxStale       how long past its TTL a tag may be served while the upstream cannot be reached; empty: no limit
  */
 public record UpstreamSettings(String name, URI url, Optional<Credentials> credentials,
-                               Duration connectTimeout, Duration readTimeout) {
+                               Duration connectTimeout, Duration readTimeout,
+                               Tls tls, Optional<Duration> tagTtl, Optional<Duration> maxStale) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
@@ -28,6 +34,9 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(readTimeout, "readTimeout");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(tagTtl, "tagTtl");
+        Objects.requireNonNull(maxStale, "maxStale");
         if (name == null || !NAME.matcher(name).matches()) {
             throw new SettingsException("upstream", "name must be a registry host name such as docker.io, got '" + name + "'");
         }
@@ -41,6 +50,16 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
         if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative() || readTimeout.isZero()) {
             throw new SettingsException("upstream." + name, "timeouts must be positive");
         }
+        if (tagTtl.filter(Duration::isNegative).isPresent()) {
+            throw new SettingsException("upstream." + name + ".tagTtl", "must not be negative");
+        }
+        if (maxStale.filter(Duration::isNegative).isPresent()) {
+            throw new SettingsException("upstream." + name + ".maxStale", "must not be negative");
+        }
+    }
+
+    public UpstreamSettings(String name, URI url, Optional<Credentials> credentials, Duration connectTimeout, Duration readTimeout) {
+        this(name, url, credentials, connectTimeout, readTimeout, Tls.SYSTEM, Optional.empty(), Optional.empty());
     }
 
     public UpstreamSettings(String name, URI url) {
@@ -68,7 +87,24 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
 
     /** True for Docker Hub, where a one-segment repository name means {@code library/<name>}. */
     public boolean isDockerHub() {
+        return isDockerHubName(name);
+    }
+
+    /** The names clients use for Docker Hub; containerd sends {@code ns=docker.io}, older tools the others. */
+    public static boolean isDockerHubName(String name) {
         return name.equals("docker.io") || name.equals("index.docker.io") || name.equals("registry-1.docker.io");
+    }
+
+    public UpstreamSettings withTls(Tls newTls) {
+        return new UpstreamSettings(name, url, credentials, connectTimeout, readTimeout, newTls, tagTtl, maxStale);
+    }
+
+    public UpstreamSettings withTagTtl(Duration newTagTtl) {
+        return new UpstreamSettings(name, url, credentials, connectTimeout, readTimeout, tls, Optional.of(newTagTtl), maxStale);
+    }
+
+    public UpstreamSettings withMaxStale(Duration newMaxStale) {
+        return new UpstreamSettings(name, url, credentials, connectTimeout, readTimeout, tls, tagTtl, Optional.of(newMaxStale));
     }
 
     /** Basic credentials; {@link #toString()} never shows the password. */
@@ -81,6 +117,24 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
         @Override
         public String toString() {
             return "Credentials[username=" + username + ", password=***]";
+        }
+    }
+
+    /**
+     * Which server certificates to trust.
+     *
+     * @param caFile             a PEM bundle trusted in addition to the JDK's default trust store
+     * @param insecureSkipVerify trust any certificate for any host: only for labs with throwaway certificates
+     */
+    public record Tls(Optional<Path> caFile, boolean insecureSkipVerify) {
+        /** The JDK's default trust store and host name verification. */
+        public static final Tls SYSTEM = new Tls(Optional.empty(), false);
+
+        public Tls {
+            Objects.requireNonNull(caFile, "caFile");
+            if (caFile.isPresent() && insecureSkipVerify) {
+                throw new SettingsException("insecureSkipVerify", "cannot be combined with caFile: trust the CA, or skip verification");
+            }
         }
     }
 }

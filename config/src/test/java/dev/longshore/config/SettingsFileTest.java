@@ -46,6 +46,86 @@ class SettingsFileTest {
     }
 
     @Test
+    void load_freshnessTlsAndOffline_perUpstreamAndTopLevel() throws Exception {
+        Files.copy(SettingsFileTest.class.getResourceAsStream("/test-ca.pem"), dir.resolve("lab-ca.pem"));
+        Files.writeString(dir.resolve("hub-token"), "dckr_pat_abc\n");
+        Settings settings = load("""
+                tagTtl: 10m
+                offline: true
+                upstreams:
+                  - name: docker.io
+                    url: https://registry-1.docker.io
+                    username: me
+                    tokenFile: hub-token
+                    tagTtl: 1m
+                    maxStale: 7d
+                  - name: registry.lab:5000
+                    url: https://registry.lab:5000
+                    caFile: lab-ca.pem
+                  - name: throwaway.lab
+                    url: https://throwaway.lab
+                    insecureSkipVerify: true
+                """);
+        assertThat(settings.offline()).isTrue();
+        assertThat(settings.tagTtl()).isEqualTo(Duration.ofMinutes(10));
+        UpstreamSettings hub = settings.upstream("docker.io").orElseThrow();
+        assertThat(hub.credentials()).contains(new UpstreamSettings.Credentials("me", "dckr_pat_abc"));
+        assertThat(settings.tagTtl(hub)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(hub.maxStale()).contains(Duration.ofDays(7));
+        UpstreamSettings lab = settings.upstream("registry.lab:5000").orElseThrow();
+        assertThat(settings.tagTtl(lab)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(lab.maxStale()).isEmpty();
+        assertThat(lab.tls()).isEqualTo(new UpstreamSettings.Tls(java.util.Optional.of(dir.resolve("lab-ca.pem")), false));
+        assertThat(settings.upstream("throwaway.lab").orElseThrow().tls().insecureSkipVerify()).isTrue();
+    }
+
+    @Test
+    void defaults_tagTtlIsFiveMinutes_notOffline_noStalenessLimit() {
+        Settings settings = Settings.defaults();
+        assertThat(settings.tagTtl()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(settings.offline()).isFalse();
+        assertThat(settings.defaultUpstream().maxStale()).isEmpty();
+        assertThat(settings.defaultUpstream().tls()).isEqualTo(UpstreamSettings.Tls.SYSTEM);
+    }
+
+    @Test
+    void load_badFreshnessTlsAndTokenValues_nameTheirKeys() throws Exception {
+        Files.writeString(dir.resolve("not-a-cert.pem"), "hello");
+        Files.writeString(dir.resolve("empty-token"), "\n");
+        String upstream = "upstreams:\n  - name: docker.io\n    url: https://x\n";
+        assertKey(upstream + "    tagTtl: soon\n", "upstreams[0].tagTtl");
+        assertKey(upstream + "    maxStale: forever\n", "upstreams[0].maxStale");
+        assertKey(upstream + "    caFile: missing.pem\n", "upstreams[0].caFile");
+        assertKey(upstream + "    caFile: not-a-cert.pem\n", "upstreams[0].caFile");
+        assertKey(upstream + "    insecureSkipVerify: maybe\n", "upstreams[0].insecureSkipVerify");
+        assertKey(upstream + "    username: me\n    tokenFile: missing-token\n", "upstreams[0].tokenFile");
+        assertKey(upstream + "    username: me\n    tokenFile: empty-token\n", "upstreams[0].tokenFile");
+        assertKey(upstream + "    username: me\n    password: p\n    tokenFile: empty-token\n", "upstreams[0].tokenFile");
+        assertKey(upstream + "    tokenFile: empty-token\n", "upstreams[0].username");
+        assertKey(upstream + "    username: me\n", "upstreams[0].password");
+        assertKey("tagTtl: 5 minutes\n", "tagTtl");
+        assertKey("offline: yes please\n", "offline");
+    }
+
+    @Test
+    void load_insecureSkipVerifyWithCaFile_isRefused() throws Exception {
+        Files.copy(SettingsFileTest.class.getResourceAsStream("/test-ca.pem"), dir.resolve("ca.pem"));
+        assertKey("upstreams:\n  - name: docker.io\n    url: https://x\n    caFile: ca.pem\n    insecureSkipVerify: true\n",
+                "upstreams[0].insecureSkipVerify");
+    }
+
+    private void assertKey(String yaml, String key) {
+        assertThatThrownBy(() -> load(yaml)).as(yaml)
+                .isInstanceOfSatisfying(SettingsException.class, e -> assertThat(e.key()).isEqualTo(key));
+    }
+
+    @Test
+    void sampleFileAtTheRepositoryRoot_loads_andStatesTheDefaults() {
+        // Surefire runs in config/; the sample documents every key, so it must load and match the embedded defaults.
+        assertThat(SettingsFile.load(Path.of("..", "longshore.yaml"))).isEqualTo(Settings.defaults());
+    }
+
+    @Test
     void load_emptyFile_isTheDefaults() throws Exception {
         assertThat(load("")).isEqualTo(Settings.defaults());
     }
