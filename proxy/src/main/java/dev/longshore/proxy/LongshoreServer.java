@@ -3,14 +3,21 @@ package dev.longshore.proxy;
 import dev.longshore.config.Settings;
 import dev.longshore.config.UpstreamSettings;
 import dev.longshore.proxy.fill.BlobFills;
+import dev.longshore.proxy.fill.FillLimits;
 import dev.longshore.proxy.http.RegistryHandler;
 import dev.longshore.proxy.http.RegistryService;
 import dev.longshore.proxy.pull.BlobService;
+import dev.longshore.proxy.pull.Freshness;
 import dev.longshore.proxy.pull.ManifestService;
+import dev.longshore.proxy.pull.RateLimits;
+import dev.longshore.proxy.pull.ReferrersService;
+import dev.longshore.proxy.pull.StaleServes;
 import dev.longshore.proxy.pull.TagListService;
 import dev.longshore.proxy.pull.Upstreams;
 import dev.longshore.proxy.upstream.UpstreamClient;
 import dev.longshore.storage.CacheStorage;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -47,20 +54,25 @@ public final class LongshoreServer implements AutoCloseable {
 
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
+    private final EventLoopGroup upstreamGroup;
     private final ExecutorService storageExecutor;
     private final CacheStorage storage;
     private final Upstreams upstreams;
     private final BlobFills fills;
+    private final MeterRegistry meterRegistry;
     private final Channel serverChannel;
 
-    private LongshoreServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService storageExecutor,
-                            CacheStorage storage, Upstreams upstreams, BlobFills fills, Channel serverChannel) {
+    private LongshoreServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, EventLoopGroup upstreamGroup, ExecutorService storageExecutor,
+                            CacheStorage storage, Upstreams upstreams, BlobFills fills, MeterRegistry meterRegistry,
+                            Channel serverChannel) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
+        this.upstreamGroup = upstreamGroup;
         this.storageExecutor = storageExecutor;
         this.storage = storage;
         this.upstreams = upstreams;
         this.fills = fills;
+        this.meterRegistry = meterRegistry;
         this.serverChannel = serverChannel;
     }
 
@@ -69,22 +81,36 @@ public final class LongshoreServer implements AutoCloseable {
     }
 
     public static LongshoreServer start(Settings settings, Clock clock) throws Exception {
+        return start(settings, clock, FillLimits.DEFAULTS);
+    }
+
+    /** With the fill timeout and resume policy tests need shorter than production's. */
+    public static LongshoreServer start(Settings settings, Clock clock, FillLimits fillLimits) throws Exception {
         CacheStorage storage = CacheStorage.open(settings.dataDir(), clock);
         EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longshore-accept"), NioIoHandler.newFactory());
         EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("longshore-io"), NioIoHandler.newFactory());
+        // Upstream connections get event loops of their own: a fill's every chunk passes through its connection's
+        // loop, and on a loop shared with clients it would queue behind their writes, so fast clients slowed the fill.
+        EventLoopGroup upstreamGroup = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("longshore-upstream"), NioIoHandler.newFactory());
         ExecutorService storageExecutor = Executors.newFixedThreadPool(
                 Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("longshore-storage", true));
         try {
             List<UpstreamClient> clients = new ArrayList<>();
             for (UpstreamSettings upstream : settings.upstreams()) {
-                clients.add(new UpstreamClient(upstream, workerGroup));
+                clients.add(new UpstreamClient(upstream, upstreamGroup, clock, settings.offline()));
             }
             Upstreams upstreams = new Upstreams(clients);
-            BlobFills fills = new BlobFills(storage, storageExecutor);
+            // A SimpleMeterRegistry until the metrics endpoint exists; tests read the fill counters from it.
+            MeterRegistry meterRegistry = new SimpleMeterRegistry();
+            BlobFills fills = new BlobFills(storage, storageExecutor, upstreamGroup, meterRegistry, fillLimits);
+            Freshness freshness = new Freshness(settings.tagTtl(), clock);
+            StaleServes staleServes = new StaleServes(meterRegistry);
             RegistryService service = new RegistryService(upstreams,
-                    new ManifestService(storage, storageExecutor, clock),
+                    new ManifestService(storage, storageExecutor, freshness, new RateLimits(clock), staleServes),
                     new BlobService(fills, storageExecutor),
-                    new TagListService(storage, storageExecutor));
+                    new TagListService(storage, storageExecutor),
+                    new ReferrersService(storage, storageExecutor, freshness, staleServes));
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
@@ -101,13 +127,15 @@ public final class LongshoreServer implements AutoCloseable {
                         }
                     });
             Channel channel = bootstrap.bind(settings.listen().host(), settings.listen().port()).sync().channel();
-            LongshoreServer server = new LongshoreServer(bossGroup, workerGroup, storageExecutor, storage, upstreams, fills, channel);
-            log.info("Longshore listening on {}, data in {}, upstreams {}", server.address(), settings.dataDir().toAbsolutePath(),
-                    settings.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList());
+            LongshoreServer server = new LongshoreServer(bossGroup, workerGroup, upstreamGroup, storageExecutor, storage, upstreams, fills, meterRegistry, channel);
+            log.info("Longshore listening on {}, data in {}, upstreams {}, tag TTL {}{}", server.address(), settings.dataDir().toAbsolutePath(),
+                    settings.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList(), settings.tagTtl(),
+                    settings.offline() ? ", OFFLINE: no upstream is contacted" : "");
             return server;
         } catch (Exception | Error e) {
             bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            upstreamGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             storageExecutor.shutdownNow();
             storage.close();
             throw e;
@@ -124,6 +152,11 @@ public final class LongshoreServer implements AutoCloseable {
         return fills;
     }
 
+    /** Every meter the server keeps (the fill counters of {@link dev.longshore.proxy.fill.FillMeter}, for now). */
+    public MeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
     public CacheStorage storage() {
         return storage;
     }
@@ -134,6 +167,7 @@ public final class LongshoreServer implements AutoCloseable {
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         upstreams.close();
+        upstreamGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         // Storage tasks may still be committing fills; let them finish before the index closes under them.
         storageExecutor.shutdown();
         try {

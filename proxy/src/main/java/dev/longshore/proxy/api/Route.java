@@ -26,6 +26,10 @@ public sealed interface Route {
     record TagList(RepositoryName name) implements Route {
     }
 
+    /** {@code /v2/<name>/referrers/<digest>}: the OCI referrers API (artifacts that refer to a manifest). */
+    record Referrers(RepositoryName name, Digest digest) implements Route {
+    }
+
     /** {@code /v2/<name>/blobs/uploads/...}: the push side, which a pull-through mirror refuses. */
     record Upload(RepositoryName name) implements Route {
     }
@@ -50,6 +54,9 @@ public sealed interface Route {
         }
         if (n >= 3 && segments.get(n - 2).equals("manifests")) {
             return new Manifest(name(segments.subList(0, n - 2)), Reference.parse(segments.get(n - 1)));
+        }
+        if (n >= 3 && segments.get(n - 2).equals("referrers")) {
+            return new Referrers(name(segments.subList(0, n - 2)), Digests.parse(segments.get(n - 1)));
         }
         int uploads = segments.lastIndexOf("uploads");
         if (uploads >= 2 && segments.get(uploads - 1).equals("blobs")) {

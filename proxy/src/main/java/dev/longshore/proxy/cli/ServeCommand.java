@@ -1,5 +1,6 @@
 package dev.longshore.proxy.cli;
 
+import dev.longshore.config.Durations;
 import dev.longshore.config.HostPort;
 import dev.longshore.config.Settings;
 import dev.longshore.config.SettingsFile;
@@ -31,6 +32,14 @@ public final class ServeCommand implements Callable<Integer> {
             description = "A registry to mirror, e.g. docker.io=https://registry-1.docker.io; repeatable. The first is the default.")
     List<String> upstreams;
 
+    @Option(names = "--tag-ttl", paramLabel = "DURATION",
+            description = "How long a resolved tag is served from the cache before the upstream is asked again, e.g. 30s, 5m, 1h "
+                    + "(default: 5m; an upstream's own tagTtl in the settings file wins).")
+    String tagTtl;
+
+    @Option(names = "--offline", description = "Never contact an upstream: serve what is cached, answer 404 for the rest.")
+    boolean offline;
+
     /** The settings these options stand for, validated. */
     public Settings settings() {
         Settings settings = config == null ? Settings.defaults() : SettingsFile.load(config);
@@ -42,6 +51,12 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (upstreams != null && !upstreams.isEmpty()) {
             settings = settings.withUpstreams(upstreams.stream().map(UpstreamSettings::parse).toList());
+        }
+        if (tagTtl != null) {
+            settings = settings.withTagTtl(Durations.parse("--tag-ttl", tagTtl));
+        }
+        if (offline) {
+            settings = settings.withOffline(true);
         }
         return settings;
     }

@@ -1,8 +1,11 @@
 package dev.longshore.proxy.fill;
 
+import dev.longshore.proxy.api.RegistryException;
 import dev.longshore.storage.BlobWriter;
 import dev.longshore.storage.Digest;
 import dev.longshore.storage.StoredBlob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.OptionalLong;
@@ -17,9 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * verifies. Clients follow it through {@link FillReader}s, which read the temp file as it grows and are woken by
  * {@link #addListener progress listeners}. A fill moves STREAMING → COMMITTED or STREAMING → FAILED, once.
  *
- * <p>Thread-safety: written by one thread at a time (its {@link BlobFills} serial task chain), read by any.
+ * <p>Thread-safety: written by one thread at a time (its {@link FillDownload}'s serial task chain), read by any.
  */
 public final class BlobFill {
+    private static final Logger log = LoggerFactory.getLogger(BlobFill.class);
 
     public enum State { STREAMING, COMMITTED, FAILED }
 
@@ -32,7 +36,7 @@ public final class BlobFill {
     private final CompletableFuture<Head> head = new CompletableFuture<>();
     private final Set<Runnable> listeners = ConcurrentHashMap.newKeySet();
     private volatile State state = State.STREAMING;
-    private volatile Throwable failure;
+    private volatile RegistryException failure;
     private volatile StoredBlob committed;
 
     BlobFill(Digest digest, BlobWriter writer) {
@@ -44,7 +48,7 @@ public final class BlobFill {
         return digest;
     }
 
-    /** Completes when the upstream answered 200 with the body's head; fails with a RegistryException otherwise. */
+    /** Completes when the upstream answered 200 with the body's head; fails with the fill's RegistryException otherwise. */
     public CompletableFuture<Head> head() {
         return head;
     }
@@ -53,8 +57,8 @@ public final class BlobFill {
         return state;
     }
 
-    /** Why the fill failed; null unless {@link #state()} is FAILED. */
-    public Throwable failure() {
+    /** Why the fill failed, as the error a client that has had no headers yet gets; null unless {@link #state()} is FAILED. */
+    public RegistryException failure() {
         return failure;
     }
 
@@ -100,7 +104,7 @@ public final class BlobFill {
         notifyListeners();
     }
 
-    void failed(Throwable cause) {
+    void failed(RegistryException cause) {
         if (state != State.STREAMING) {
             return;
         }
@@ -111,6 +115,13 @@ public final class BlobFill {
     }
 
     private void notifyListeners() {
-        listeners.forEach(Runnable::run);
+        for (Runnable listener : listeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                // One reader's trouble (say, its event loop shut down) must not break the fill for the others.
+                log.debug("a reader of {} could not be woken: {}", digest, e.toString());
+            }
+        }
     }
 }

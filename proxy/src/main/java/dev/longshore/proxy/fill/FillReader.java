@@ -30,6 +30,13 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
     /** Exclusive end of the span; -1 while the blob's size is unknown (then the body is sent chunked). */
     private final long end;
     private volatile Runnable wakeUp;
+    /**
+     * Set while the reader has caught up with the fill and waits for bytes. Only then does the fill wake it: a reader
+     * that is behind reads on by itself, and one whose client is not writable is resumed by ChunkedWriteHandler when
+     * the channel drains. So a slow client costs the fill no wake-ups (each one is a cross-thread task and a selector
+     * wake-up), however many chunks it writes meanwhile.
+     */
+    private final AtomicBoolean waiting = new AtomicBoolean();
     private long position;
 
     private FillReader(BlobFill fill, FileChannel file, long start, long end) {
@@ -42,15 +49,15 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     /** Starts following the fill on behalf of the client behind {@code ctx}, whose pipeline has a ChunkedWriteHandler. */
     public void attach(ChannelHandlerContext ctx) {
-        AtomicBoolean scheduled = new AtomicBoolean();
         ChunkedWriteHandler writer = ctx.pipeline().get(ChunkedWriteHandler.class);
-        // One pending wake-up at a time, however many chunks the fill writes meanwhile.
         Runnable listener = () -> {
-            if (scheduled.compareAndSet(false, true)) {
-                ctx.executor().execute(() -> {
-                    scheduled.set(false);
-                    writer.resumeTransfer();
-                });
+            if (fill.state() == BlobFill.State.FAILED) {
+                // Cut the client off now, even one that is not reading: its body can never complete, and our open
+                // handle would keep the deleted temp file's disk space for as long as that client dawdles.
+                ctx.executor().execute(() -> ctx.channel().close());
+            } else if (waiting.compareAndSet(true, false)) {
+                // One wake-up per wait, however many chunks the fill writes meanwhile.
+                ctx.executor().execute(writer::resumeTransfer);
             }
         };
         wakeUp = listener;
@@ -85,12 +92,16 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     @Override
     public ByteBuf readChunk(ByteBufAllocator allocator) throws IOException {
-        if (fill.state() == BlobFill.State.FAILED) {
-            throw new IOException("upstream fill of " + fill.digest() + " failed", fill.failure());
-        }
-        long available = readableLimit() - position;
+        long available = available();
         if (available <= 0) {
-            return null; // ChunkedWriteHandler waits for wakeUp
+            // Announce the wait, then look again: a fill that moved on in between either shows in the second look or
+            // sees the flag and wakes us (both sides are volatile), so no wake-up is lost.
+            waiting.set(true);
+            available = available();
+            if (available <= 0) {
+                return null; // ChunkedWriteHandler suspends until the listener calls resumeTransfer
+            }
+            waiting.set(false); // at worst a wake-up already on its way does a needless resumeTransfer
         }
         int length = (int) Math.min(CHUNK_SIZE, available);
         ByteBuf chunk = allocator.ioBuffer(length);
@@ -110,6 +121,13 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
                 chunk.release();
             }
         }
+    }
+
+    private long available() throws IOException {
+        if (fill.state() == BlobFill.State.FAILED) {
+            throw new IOException("upstream fill of " + fill.digest() + " failed", fill.failure());
+        }
+        return readableLimit() - position;
     }
 
     private long readableLimit() {

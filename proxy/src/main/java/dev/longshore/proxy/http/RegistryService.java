@@ -5,7 +5,9 @@ import dev.longshore.proxy.api.RegistryException;
 import dev.longshore.proxy.api.Route;
 import dev.longshore.proxy.pull.BlobService;
 import dev.longshore.proxy.pull.ManifestService;
+import dev.longshore.proxy.api.RepositoryName;
 import dev.longshore.proxy.pull.PullRequest;
+import dev.longshore.proxy.pull.ReferrersService;
 import dev.longshore.proxy.pull.TagListService;
 import dev.longshore.proxy.pull.Upstreams;
 import io.netty.handler.codec.http.HttpMethod;
@@ -17,19 +19,23 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The registry API's routing table: from a request line to the service that answers it. Read this class to find any
  * request's path: {@code /v2/} here, manifests in {@link ManifestService}, blobs in {@link BlobService}, tag lists in
- * {@link TagListService}; the upstream a request goes to is picked by {@link Upstreams}.
+ * {@link TagListService}, referrers in {@link ReferrersService}; the upstream a request goes to (by {@code ns}, path
+ * prefix or default) is picked by {@link Upstreams} before the path is parsed.
  */
 public final class RegistryService {
     private final Upstreams upstreams;
     private final ManifestService manifests;
     private final BlobService blobs;
     private final TagListService tagLists;
+    private final ReferrersService referrers;
 
-    public RegistryService(Upstreams upstreams, ManifestService manifests, BlobService blobs, TagListService tagLists) {
+    public RegistryService(Upstreams upstreams, ManifestService manifests, BlobService blobs, TagListService tagLists,
+                           ReferrersService referrers) {
         this.upstreams = upstreams;
         this.manifests = manifests;
         this.blobs = blobs;
         this.tagLists = tagLists;
+        this.referrers = referrers;
     }
 
     /** Answers one request; every failure arrives as a failed future (or a thrown RegistryException) for the handler. */
@@ -40,19 +46,24 @@ public final class RegistryService {
             throw new RegistryException(ErrorCode.UNSUPPORTED,
                     "Longshore is a pull-through mirror: " + method + " " + uri.path() + " is not accepted");
         }
-        Route route = Route.parse(uri.path());
+        if (uri.path().equals("/v2") || uri.path().equals("/v2/")) {
+            return CompletableFuture.completedFuture(Replies.apiBase()); // the version check names no registry
+        }
+        Upstreams.Selection selection = upstreams.select(uri.path(), uri.parameters());
+        Route route = Route.parse(selection.path());
         boolean head = method.equals(HttpMethod.HEAD);
         return switch (route) {
             case Route.ApiBase ignored -> CompletableFuture.completedFuture(Replies.apiBase());
             case Route.Upload upload -> throw new RegistryException(ErrorCode.UNSUPPORTED,
                     "Longshore is a pull-through mirror: uploads to " + upload.name() + " are not accepted");
-            case Route.Manifest m -> manifests.get(request(request, uri, m.name()), m.reference(), head);
-            case Route.Blob b -> blobs.get(request(request, uri, b.name()), b.digest(), head);
-            case Route.TagList t -> tagLists.get(request(request, uri, t.name()));
+            case Route.Manifest m -> manifests.get(request(request, uri, selection, m.name()), m.reference(), head);
+            case Route.Blob b -> blobs.get(request(request, uri, selection, b.name()), b.digest(), head);
+            case Route.TagList t -> tagLists.get(request(request, uri, selection, t.name()));
+            case Route.Referrers r -> referrers.get(request(request, uri, selection, r.name()), r.digest());
         };
     }
 
-    private PullRequest request(HttpRequest request, QueryStringDecoder uri, dev.longshore.proxy.api.RepositoryName name) {
-        return upstreams.route(name, uri.parameters(), request.headers());
+    private PullRequest request(HttpRequest request, QueryStringDecoder uri, Upstreams.Selection selection, RepositoryName name) {
+        return upstreams.request(selection.upstream(), name, uri.parameters(), request.headers());
     }
 }

@@ -82,6 +82,8 @@ public final class BlobService {
         String status = filling.joined() ? "fwd=miss; collapsed" : "fwd=miss";
         return fill.head().thenApplyAsync(head -> {
             HttpHeaders headers = blobHeaders(digest, status);
+            // A fill that already failed must not start a body: a client without headers gets the fill's error (502).
+            requireNotFailed(fill);
             try {
                 if (head.size().isEmpty()) {
                     // Without a size there is no range to check against: send the whole blob, chunked.
@@ -102,9 +104,16 @@ public final class BlobService {
                 return new Reply.Filling(HttpResponseStatus.PARTIAL_CONTENT, headers,
                         FillReader.open(fill, r.first(), r.last() + 1), r.length());
             } catch (IOException e) {
+                requireNotFailed(fill); // the temp file was deleted under us by the failure
                 throw new UncheckedIOException(e);
             }
         }, storageExecutor);
+    }
+
+    private static void requireNotFailed(BlobFill fill) {
+        if (fill.state() == BlobFill.State.FAILED) {
+            throw fill.failure();
+        }
     }
 
     private static CompletableFuture<Reply> headUpstream(PullRequest request, Digest digest) {

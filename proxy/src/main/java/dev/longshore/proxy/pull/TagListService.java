@@ -71,6 +71,10 @@ public final class TagListService {
 
     private Reply cached(PullRequest request) {
         List<String> all = storage.index().tags(request.upstreamName(), request.name().value());
+        if (all.isEmpty() && request.upstream().offline()) {
+            throw new dev.longshore.proxy.api.RegistryException(ErrorCode.NAME_UNKNOWN,
+                    "the mirror is offline (--offline) and has no cached tags of " + request.name());
+        }
         if (all.isEmpty()) {
             throw new dev.longshore.proxy.api.RegistryException(ErrorCode.UPSTREAM_UNAVAILABLE,
                     "upstream " + request.upstreamName() + " is unavailable and no tags of " + request.name() + " are cached");

@@ -11,14 +11,9 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringEncoder;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -52,6 +47,8 @@ public final class UpstreamClient implements AutoCloseable {
     private final TokenCache tokens;
     private final Clock clock;
     private final LongAccumulator queuedHighWater = new LongAccumulator(Math::max, 0);
+    /** Never open a connection: every request fails at once with the 404 a cache miss gets offline. */
+    private final boolean offline;
 
     /** Set once the upstream asked for Basic: from then on credentials go along with every request to it. */
     private volatile boolean basicRequested;
@@ -71,30 +68,29 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** With the clock that decides token expiry (tests move it). */
     public UpstreamClient(UpstreamSettings settings, EventLoopGroup group, Clock clock) {
+        this(settings, group, clock, false);
+    }
+
+    /** {@code offline}: the client refuses every request before any DNS lookup or connection (see {@link OfflineRefusal}). */
+    public UpstreamClient(UpstreamSettings settings, EventLoopGroup group, Clock clock, boolean offline) {
+        this.offline = offline;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.upstream = Origin.of(settings.url());
         String base = settings.url().getScheme() + "://" + settings.url().getRawAuthority()
                 + (settings.url().getRawPath() == null ? "" : settings.url().getRawPath());
         this.upstreamBase = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        this.pools = new ConnectionPools(Objects.requireNonNull(group, "group"), sslContext(), settings.connectTimeout());
+        this.pools = new ConnectionPools(Objects.requireNonNull(group, "group"), UpstreamTls.sslContext(settings.tls()), settings.connectTimeout());
         this.tokens = new TokenCache(clock);
-    }
-
-    private static SslContext sslContext() {
-        try {
-            // JDK provider and default trust store; HTTPS endpoint identification checks the certificate's host name.
-            return SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.JDK)
-                    .endpointIdentificationAlgorithm("HTTPS")
-                    .build();
-        } catch (SSLException e) {
-            throw new UncheckedIOException("cannot set up TLS for upstream connections", e);
-        }
     }
 
     public UpstreamSettings settings() {
         return settings;
+    }
+
+    /** True when this client never contacts its upstream (Longshore runs {@code --offline}). */
+    public boolean offline() {
+        return offline;
     }
 
     /**
@@ -307,6 +303,11 @@ public final class UpstreamClient implements AutoCloseable {
 
     private void exchange(Origin origin, HttpRequest request, Function<UpstreamResponseHead, BodySink> sinkForHead,
                           boolean fresh, CompletableFuture<UpstreamResponseHead> result) {
+        if (offline) {
+            // The one gate for --offline: every request, token fetch and redirect acquires its connection here.
+            result.completeExceptionally(OfflineRefusal.of(settings.name(), request.uri()));
+            return;
+        }
         pools.acquire(origin, fresh).whenComplete((connection, connectError) -> {
             if (connectError != null) {
                 result.completeExceptionally(unwrap(connectError));

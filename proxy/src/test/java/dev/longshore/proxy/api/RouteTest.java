@@ -98,4 +98,21 @@ class RouteTest {
         assertThat(new RepositoryName("alpine").onDockerHub()).isEqualTo(new RepositoryName("library/alpine"));
         assertThat(new RepositoryName("grafana/grafana").onDockerHub()).isEqualTo(new RepositoryName("grafana/grafana"));
     }
+
+    @Test
+    void parse_referrers_byDigest() {
+        assertThat(Route.parse("/v2/team/app/referrers/" + DIGEST))
+                .isEqualTo(new Route.Referrers(new RepositoryName("team/app"), Digest.parse(DIGEST)));
+        assertThat(Route.parse("/v2/referrers/manifests/1"))
+                .isEqualTo(new Route.Manifest(new RepositoryName("referrers"), new Reference.Tag("1")));
+        assertThatThrownBy(() -> Route.parse("/v2/team/app/referrers/latest"))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DIGEST_INVALID));
+    }
+
+    @Test
+    void parse_cosignSignatureTag_isAnOrdinaryTag() {
+        String tag = "sha256-" + "a".repeat(64) + ".sig";
+        assertThat(Route.parse("/v2/app/manifests/" + tag))
+                .isEqualTo(new Route.Manifest(new RepositoryName("app"), new Reference.Tag(tag)));
+    }
 }

@@ -46,6 +46,7 @@ class PullThroughTest {
     Path data;
     private MockWebServer upstream;
     private LongshoreServer longshore;
+    private final MutableClock clock = new MutableClock(java.time.Instant.parse("2025-01-01T00:00:00Z"));
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
@@ -54,7 +55,7 @@ class PullThroughTest {
         upstream.start();
         longshore = LongshoreServer.start(new Settings(new HostPort("127.0.0.1", 0), data,
                 List.of(new UpstreamSettings("registry.test", URI.create("http://127.0.0.1:" + upstream.getPort()),
-                        java.util.Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(2)))));
+                        java.util.Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(2)))), clock);
     }
 
     @AfterEach
@@ -131,6 +132,7 @@ class PullThroughTest {
         assertThat(send("GET", "/v2/app/manifests/latest").statusCode()).isEqualTo(200);
 
         upstream.close();
+        clock.advance(Settings.DEFAULT_TAG_TTL); // within the TTL the cache answers without asking
         HttpResponse<byte[]> stale = send("GET", "/v2/app/manifests/latest");
         assertThat(stale.statusCode()).isEqualTo(200);
         assertThat(stale.body()).isEqualTo(manifest);
@@ -152,6 +154,7 @@ class PullThroughTest {
         assertThat(send("GET", "/v2/app/manifests/" + digest).body()).isEqualTo(manifest);
 
         upstream.close();
+        clock.advance(Settings.DEFAULT_TAG_TTL);
         HttpResponse<byte[]> staleHead = send("HEAD", "/v2/app/manifests/v1");
         assertThat(staleHead.statusCode()).isEqualTo(200);
         assertThat(staleHead.headers().firstValue("Docker-Content-Digest")).contains(digest.toString());

@@ -1,0 +1,67 @@
+package dev.longshore.proxy.fill;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.List;
+
+/**
+ * The catalogue of fill meters: every meter the fills register, with its name, type and tag keys, in one place. Tags
+ * are low-cardinality by rule (a fixed set of values each): never a digest, a repository or a client.
+ */
+public enum FillMeter {
+    STARTED("longshore.fills.started", Meter.Type.COUNTER, "Fills started: blob downloads begun from an upstream", List.of()),
+    COMMITTED("longshore.fills.committed", Meter.Type.COUNTER, "Fills whose digest verified and whose blob is now cached", List.of()),
+    FAILED("longshore.fills.failed", Meter.Type.COUNTER, "Fills that ended without committing, by cause", List.of("cause")),
+    READERS_JOINED("longshore.fills.readers.joined", Meter.Type.COUNTER,
+            "Clients that joined a fill already under way instead of starting a download", List.of()),
+    RESUMED("longshore.fills.resumed", Meter.Type.COUNTER,
+            "Upstream requests that resumed a broken fill with Range from the bytes already written", List.of()),
+    UPSTREAM_BYTES("longshore.fills.upstream.bytes", Meter.Type.COUNTER,
+            "Body bytes received from upstreams for fills, including any the fill had to skip", List.of()),
+    IN_FLIGHT("longshore.fills.in.flight", Meter.Type.GAUGE, "Fills under way now", List.of());
+
+    private final String meterName;
+    private final Meter.Type type;
+    private final String description;
+    private final List<String> tagKeys;
+
+    FillMeter(String meterName, Meter.Type type, String description, List<String> tagKeys) {
+        this.meterName = meterName;
+        this.type = type;
+        this.description = description;
+        this.tagKeys = tagKeys;
+    }
+
+    public String meterName() {
+        return meterName;
+    }
+
+    public Meter.Type type() {
+        return type;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public List<String> tagKeys() {
+        return tagKeys;
+    }
+
+    /** This counter with one value for each of its tag keys, in catalogue order. */
+    public Counter counter(MeterRegistry registry, String... tagValues) {
+        if (type != Meter.Type.COUNTER) {
+            throw new IllegalStateException(meterName + " is a " + type + ", not a counter");
+        }
+        if (tagValues.length != tagKeys.size()) {
+            throw new IllegalArgumentException(meterName + " takes tags " + tagKeys + ", got " + tagValues.length + " value(s)");
+        }
+        Counter.Builder builder = Counter.builder(meterName).description(description);
+        for (int i = 0; i < tagValues.length; i++) {
+            builder.tag(tagKeys.get(i), tagValues[i]);
+        }
+        return builder.register(registry);
+    }
+}
