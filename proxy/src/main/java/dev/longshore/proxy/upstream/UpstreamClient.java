@@ -49,6 +49,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final LongAccumulator queuedHighWater = new LongAccumulator(Math::max, 0);
     /** Never open a connection: every request fails at once with the 404 a cache miss gets offline. */
     private final boolean offline;
+    private final UpstreamObserver observer;
 
     /** Set once the upstream asked for Basic: from then on credentials go along with every request to it. */
     private volatile boolean basicRequested;
@@ -73,7 +74,13 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** {@code offline}: the client refuses every request before any DNS lookup or connection (see {@link OfflineRefusal}). */
     public UpstreamClient(UpstreamSettings settings, EventLoopGroup group, Clock clock, boolean offline) {
+        this(settings, group, clock, offline, UpstreamObserver.NONE);
+    }
+
+    /** {@code observer} hears of every exchange with the upstream, for metrics. */
+    public UpstreamClient(UpstreamSettings settings, EventLoopGroup group, Clock clock, boolean offline, UpstreamObserver observer) {
         this.offline = offline;
+        this.observer = Objects.requireNonNull(observer, "observer");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.upstream = Origin.of(settings.url());
@@ -297,6 +304,16 @@ public final class UpstreamClient implements AutoCloseable {
     private CompletableFuture<UpstreamResponseHead> exchange(Origin origin, HttpRequest request,
                                                              Function<UpstreamResponseHead, BodySink> sinkForHead) {
         CompletableFuture<UpstreamResponseHead> result = new CompletableFuture<>();
+        if (!offline) {
+            long start = System.nanoTime();
+            result.whenComplete((head, error) -> {
+                if (error == null) {
+                    observer.answered(settings.name(), head.status(), System.nanoTime() - start);
+                } else {
+                    observer.failed(settings.name(), unwrap(error), System.nanoTime() - start);
+                }
+            });
+        }
         exchange(origin, request, sinkForHead, false, result);
         return result;
     }
@@ -333,16 +350,21 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** Asks the token service for a token (anonymously, or with Basic credentials when configured). */
     private CompletableFuture<BearerToken> requestToken(TokenKey key) {
-        QueryStringEncoder query = new QueryStringEncoder(key.realm());
+        QueryStringEncoder params = new QueryStringEncoder("");
         if (!key.service().isEmpty()) {
-            query.addParam("service", key.service());
+            params.addParam("service", key.service());
         }
         for (String scope : key.scopes()) {
-            query.addParam("scope", scope);
+            params.addParam("scope", scope);
         }
+        // A realm may carry a query of its own (a tenant, say): ours is appended to it, not started anew.
+        String encoded = params.toString();
+        String realm = key.realm();
+        String url = encoded.isEmpty() ? realm
+                : realm.indexOf('?') >= 0 ? realm + "&" + encoded.substring(1) : realm + encoded;
         URI uri;
         try {
-            uri = query.toUri();
+            uri = new URI(url);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(new UpstreamException("bad token realm " + key.realm()));
         }

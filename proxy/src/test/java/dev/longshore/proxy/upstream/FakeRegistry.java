@@ -22,11 +22,18 @@ final class FakeRegistry extends Dispatcher {
     private final MockWebServer server;
     private final int expiresIn;
     private final Function<RecordedRequest, MockResponse> authorized;
+    private final String realmPath;
 
     FakeRegistry(MockWebServer server, int expiresIn, Function<RecordedRequest, MockResponse> authorized) {
+        this(server, expiresIn, authorized, "/token");
+    }
+
+    /** With a realm of its own, such as {@code /token?tenant=a} (a realm may carry a query). */
+    FakeRegistry(MockWebServer server, int expiresIn, Function<RecordedRequest, MockResponse> authorized, String realmPath) {
         this.server = server;
         this.expiresIn = expiresIn;
         this.authorized = authorized;
+        this.realmPath = realmPath;
     }
 
     @Override
@@ -45,7 +52,7 @@ final class FakeRegistry extends Dispatcher {
                 || Integer.parseInt(auth.substring("Bearer token-".length())) > tokensIssued.get()) {
             return new MockResponse.Builder()
                     .code(401)
-                    .addHeader("WWW-Authenticate", "Bearer realm=\"" + server.url("/token") + "\",service=\"fake-registry\","
+                    .addHeader("WWW-Authenticate", "Bearer realm=\"" + server.url(realmPath) + "\",service=\"fake-registry\","
                             + "scope=\"repository:library/alpine:pull\"")
                     .addHeader("Content-Type", "application/json")
                     .body("{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}")

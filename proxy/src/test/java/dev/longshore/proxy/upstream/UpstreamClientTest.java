@@ -287,6 +287,20 @@ class UpstreamClientTest {
     }
 
     @Test
+    void keepsTheRealmsOwnQueryWhenAskingForAToken() throws Exception {
+        FakeRegistry registry = new FakeRegistry(server, 300, r -> ok("manifest"), "/token?tenant=blue");
+        server.setDispatcher(registry);
+
+        assertThat(client().fetch(manifestRequest(), 4096).get(5, SECONDS).status()).isEqualTo(200);
+
+        assertThat(registry.tokenRequests).singleElement().satisfies(token -> {
+            assertThat(token.getUrl().queryParameter("tenant")).isEqualTo("blue");
+            assertThat(token.getUrl().queryParameter("service")).isEqualTo("fake-registry");
+            assertThat(token.getUrl().queryParameterValues("scope")).containsExactly(SCOPE);
+        });
+    }
+
+    @Test
     void asksForTokensAnonymouslyWithoutCredentials() throws Exception {
         FakeRegistry registry = new FakeRegistry(server, 300, r -> ok("manifest"));
         server.setDispatcher(registry);
