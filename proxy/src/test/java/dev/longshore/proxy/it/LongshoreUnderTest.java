@@ -2,9 +2,11 @@ package dev.longshore.proxy.it;
 
 import dev.longshore.config.HostPort;
 import dev.longshore.config.Settings;
+import dev.longshore.config.SettingsFile;
 import dev.longshore.config.UpstreamSettings;
 import dev.longshore.proxy.LongshoreServer;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -34,6 +36,21 @@ final class LongshoreUnderTest implements AutoCloseable {
         }
         Settings settings = new Settings(new HostPort("127.0.0.1", 0), dataDir,
                 List.of(new UpstreamSettings("docker.io", upstream.url())));
+        LongshoreServer server = LongshoreServer.start(settings);
+        return new LongshoreUnderTest(server, "127.0.0.1:" + server.address().getPort());
+    }
+
+    /**
+     * Longshore as a user would configure it: a YAML settings file (as for {@code --config}) with its listen address
+     * replaced by 127.0.0.1 and a free port, and its data directory by {@code dataDir}.
+     */
+    static LongshoreUnderTest startWithConfig(String yaml, Path dataDir) throws Exception {
+        Files.createDirectories(dataDir);
+        Path file = dataDir.resolveSibling(dataDir.getFileName() + ".yaml");
+        Files.writeString(file, yaml);
+        Settings settings = SettingsFile.load(file)
+                .withListen(new HostPort("127.0.0.1", 0))
+                .withDataDir(dataDir);
         LongshoreServer server = LongshoreServer.start(settings);
         return new LongshoreUnderTest(server, "127.0.0.1:" + server.address().getPort());
     }

@@ -159,7 +159,7 @@ final class TestImages {
     }
 
     /** An OCI image layout with one linux/arm64 image (tag {@code arm64}): tar layer, gzip, config, manifest, index.json. */
-    private Path armLayout(String imageName, int size) {
+    Path armLayout(String imageName, int size) {
         String name = fileName(imageName);
         byte[] layerTar = read(rootfsTarball(name, size));
         byte[] layerGz = gzip(layerTar);

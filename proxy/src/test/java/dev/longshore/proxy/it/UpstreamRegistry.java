@@ -5,8 +5,10 @@ import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.HttpWaitStrategy;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +18,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 
@@ -38,22 +42,41 @@ final class UpstreamRegistry implements AutoCloseable {
 
     private final GenericContainer<?> container;
     private final int port;
+    private final boolean tls;
 
-    private UpstreamRegistry(GenericContainer<?> container, int port) {
+    private UpstreamRegistry(GenericContainer<?> container, int port, boolean tls) {
         this.container = container;
         this.port = port;
+        this.tls = tls;
     }
 
-    @SuppressWarnings("resource")
     static UpstreamRegistry start() {
+        return start(Map.of(), Map.of());
+    }
+
+    /**
+     * A registry configured by environment variables ({@code REGISTRY_AUTH=token}, ...) with {@code files} (host
+     * path to container path) copied in before it starts; ready when {@code /v2/} answers 200, or 401 when the
+     * configuration asks for authentication. With {@code REGISTRY_HTTP_TLS_CERTIFICATE} it serves HTTPS only, and
+     * {@link #url()} says so; {@link #manifest}, {@link #stop()} and {@link #restart()} are then not available.
+     */
+    @SuppressWarnings("resource")
+    static UpstreamRegistry start(Map<String, String> env, Map<Path, String> files) {
         int port = freePort();
+        boolean tls = env.containsKey("REGISTRY_HTTP_TLS_CERTIFICATE");
+        HttpWaitStrategy ready = Wait.forHttp("/v2/").forStatusCodeMatching(s -> s == 200 || s == 401);
+        if (tls) {
+            ready = ready.usingTls().allowInsecure();
+        }
         GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse("registry:2"))
                 .withExposedPorts(5000)
+                .withEnv(env)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
                         new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", port), ExposedPort.tcp(5000))))
-                .waitingFor(Wait.forHttp("/v2/").forStatusCode(200).withStartupTimeout(Duration.ofSeconds(60)));
+                .waitingFor(ready.withStartupTimeout(Duration.ofSeconds(60)));
+        files.forEach((host, inContainer) -> c.withCopyFileToContainer(MountableFile.forHostPath(host), inContainer));
         c.start();
-        return new UpstreamRegistry(c, port);
+        return new UpstreamRegistry(c, port, tls);
     }
 
     /** {@code 127.0.0.1:<port>}: the registry's name in image references. */
@@ -62,7 +85,7 @@ final class UpstreamRegistry implements AutoCloseable {
     }
 
     URI url() {
-        return URI.create("http://" + hostPort());
+        return URI.create((tls ? "https://" : "http://") + hostPort());
     }
 
     /** Stops the container (the upstream goes away; connections are refused) and waits until it no longer answers. */
@@ -86,7 +109,7 @@ final class UpstreamRegistry implements AutoCloseable {
         try {
             HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(url().resolve("/v2/"))
                     .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() == 200;
+            return r.statusCode() == 200 || r.statusCode() == 401;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
