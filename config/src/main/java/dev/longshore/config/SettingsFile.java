@@ -13,18 +13,23 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Reads a YAML settings file. Every key is checked: an unknown or malformed one fails with its path
- * ({@code upstreams[1].url}), so a typo never silently falls back to a default.
+ * ({@code upstreams[1].url}), so a typo never silently falls back to a default; all of them are checked before
+ * loading fails, so one run names every problem. {@code LONGSHORE_...} environment variables override the file
+ * ({@link EnvironmentOverrides}).
  *
  * <pre>
  * listen: 0.0.0.0:5000
  * data: /var/lib/longshore
  * tagTtl: 5m                  # optional: default for upstreams that set none
  * offline: false              # optional
+ * adminListen: 127.0.0.1:5080  # optional; off: no admin listener
+ * accessLog: "-"               # optional: - (stdout), off or a file
  * upstreams:
  *   - name: docker.io
  *     url: https://registry-1.docker.io
@@ -43,92 +48,160 @@ import java.util.Set;
  */
 public final class SettingsFile {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> TOP_KEYS = Set.of("listen", "data", "upstreams", "tagTtl", "offline");
-    private static final Set<String> UPSTREAM_KEYS = Set.of("name", "url", "username", "password", "tokenFile",
-            "connectTimeout", "readTimeout", "tagTtl", "maxStale", "caFile", "insecureSkipVerify");
+    static final Set<String> TOP_KEYS = Set.of("listen", "data", "upstreams", "tagTtl", "offline", "adminListen", "accessLog",
+            "maxSize", "pins", "gcAge", "gcGrace"); // the last four: LifecycleSettings.load
+    static final Set<String> UPSTREAM_KEYS = Set.of("name", "url", "username", "password", "tokenFile",
+            "connectTimeout", "readTimeout", "tagTtl", "maxStale", "caFile", "insecureSkipVerify", "maxSize");
 
     private SettingsFile() {
     }
 
     /** Loads {@code file} over the embedded defaults. */
     public static Settings load(Path file) {
-        JsonNode root;
+        return load(Optional.of(file), Map.of());
+    }
+
+    /**
+     * Loads {@code file} (if any) over the embedded defaults, with the {@code LONGSHORE_...} variables of
+     * {@code environment} over the file (see {@link EnvironmentOverrides}). Every key is checked before this throws:
+     * the one {@link SettingsException} names every problem ({@link SettingsException#problems()}).
+     */
+    public static Settings load(Optional<Path> file, Map<String, String> environment) {
+        JsonNode fileRoot = file.isPresent() ? read(file.get()) : null;
+        Path base = file.map(f -> f.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
+        EnvironmentOverrides env = EnvironmentOverrides.from(environment);
+        SettingsProblems problems = new SettingsProblems();
+        JsonNode root = env.applyTo(fileRoot, problems);
+        Settings settings = parse(root, base, problems);
+        SettingsProblems attributed = new SettingsProblems();
+        problems.all().forEach(p -> attributed.add(env.attribute(p)));
+        attributed.throwIfAny();
+        return settings;
+    }
+
+    private static JsonNode read(Path file) {
         try {
-            root = YAML.readTree(Files.readString(file));
+            return YAML.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new SettingsException("--config", "no such file: " + file);
         } catch (IOException e) {
             throw new SettingsException("--config", "cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    /** One key's change to the settings; a {@link SettingsException} it throws is recorded and the key skipped. */
+    private interface Step {
+        Settings apply(Settings settings);
+    }
+
+    private static Settings step(SettingsProblems problems, Settings settings, Step step) {
+        try {
+            return step.apply(settings);
+        } catch (SettingsException e) {
+            problems.add(e);
+            return settings;
+        }
+    }
+
+    private static Settings parse(JsonNode root, Path base, SettingsProblems problems) {
         Settings settings = Settings.defaults();
         if (root == null || root.isNull() || root.isMissingNode()) {
             return settings;
         }
         if (!root.isObject()) {
-            throw new SettingsException("(top level)", "expected a mapping of settings");
+            problems.add("(top level)", "expected a mapping of settings");
+            return settings;
         }
-        checkKeys(root, "", TOP_KEYS);
+        checkKeys(root, "", TOP_KEYS, problems);
+        // Each key in a step of its own: one bad key must not hide the next.
         if (root.has("listen")) {
-            settings = settings.withListen(HostPort.parse("listen", text(root, "listen", "listen")));
+            settings = step(problems, settings, s -> s.withListen(HostPort.parse("listen", text(root, "listen", "listen"))));
         }
         if (root.has("data")) {
-            settings = settings.withDataDir(Path.of(text(root, "data", "data")));
+            settings = step(problems, settings, s -> s.withDataDir(Path.of(text(root, "data", "data"))));
         }
         if (root.has("tagTtl")) {
-            settings = settings.withTagTtl(Durations.parse("tagTtl", text(root, "tagTtl", "tagTtl")));
+            settings = step(problems, settings, s -> s.withTagTtl(Durations.parse("tagTtl", text(root, "tagTtl", "tagTtl"))));
         }
         if (root.has("offline")) {
-            settings = settings.withOffline(bool(root, "offline", "offline"));
+            settings = step(problems, settings, s -> s.withOffline(bool(root, "offline", "offline")));
+        }
+        if (root.has("adminListen")) {
+            settings = step(problems, settings, s -> s.withAdminListen(adminListen("adminListen", text(root, "adminListen", "adminListen"))));
+        }
+        if (root.has("accessLog")) {
+            settings = step(problems, settings, s -> s.withAccessLog(AccessLogTarget.parse("accessLog", text(root, "accessLog", "accessLog"))));
         }
         if (root.has("upstreams")) {
-            Path base = file.toAbsolutePath().getParent();
-            settings = settings.withUpstreams(upstreams(root.get("upstreams"), base));
+            Optional<List<UpstreamSettings>> upstreams = upstreams(root.get("upstreams"), base, problems);
+            if (upstreams.isPresent()) {
+                settings = step(problems, settings, s -> s.withUpstreams(upstreams.get()));
+            }
         }
         return settings;
     }
 
-    private static List<UpstreamSettings> upstreams(JsonNode node, Path base) {
+    /** {@code HOST:PORT}, or {@code off} for no admin listener ({@code false} too: YAML reads a bare off as false). */
+    public static Optional<HostPort> adminListen(String key, String text) {
+        String value = text == null ? "" : text.trim();
+        return value.equals("off") || value.equals("false") ? Optional.empty() : Optional.of(HostPort.parse(key, text));
+    }
+
+    /** The upstreams, or empty when any of them has a problem (each recorded). */
+    private static Optional<List<UpstreamSettings>> upstreams(JsonNode node, Path base, SettingsProblems problems) {
         if (!node.isArray() || node.isEmpty()) {
-            throw new SettingsException("upstreams", "expected a non-empty list of upstreams");
+            problems.add("upstreams", "expected a non-empty list of upstreams");
+            return Optional.empty();
         }
         List<UpstreamSettings> result = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
-            String path = "upstreams[" + i + "]";
-            JsonNode u = node.get(i);
-            if (!u.isObject()) {
-                throw new SettingsException(path, "expected a mapping with name and url");
-            }
-            checkKeys(u, path + ".", UPSTREAM_KEYS);
-            String name = required(u, "name", path);
-            URI url;
+            upstream(node.get(i), "upstreams[" + i + "]", base, problems).ifPresent(result::add);
+        }
+        return result.size() == node.size() ? Optional.of(result) : Optional.empty();
+    }
+
+    private static Optional<UpstreamSettings> upstream(JsonNode u, String path, Path base, SettingsProblems problems) {
+        if (!u.isObject()) {
+            problems.add(path, "expected a mapping with name and url");
+            return Optional.empty();
+        }
+        SettingsProblems mine = new SettingsProblems();
+        checkKeys(u, path + ".", UPSTREAM_KEYS, mine);
+        String name = mine.attempt(() -> required(u, "name", path), null);
+        URI url = mine.attempt(() -> {
             try {
-                url = URI.create(required(u, "url", path));
+                return URI.create(required(u, "url", path));
             } catch (IllegalArgumentException e) {
                 throw new SettingsException(path + ".url", "not a URL: " + e.getMessage());
             }
-            Optional<UpstreamSettings.Credentials> credentials = credentials(u, path, base);
-            Duration connect = u.has("connectTimeout") ? Durations.parse(path + ".connectTimeout", text(u, "connectTimeout", path))
-                    : UpstreamSettings.DEFAULT_CONNECT_TIMEOUT;
-            Duration read = u.has("readTimeout") ? Durations.parse(path + ".readTimeout", text(u, "readTimeout", path))
-                    : UpstreamSettings.DEFAULT_READ_TIMEOUT;
-            Optional<Duration> tagTtl = optionalDuration(u, "tagTtl", path);
-            Optional<Duration> maxStale = optionalDuration(u, "maxStale", path);
-            Optional<Path> caFile = Optional.empty();
-            if (u.has("caFile")) {
-                caFile = Optional.of(Pems.checkCertificates(path + ".caFile", base.resolve(text(u, "caFile", path))));
-            }
-            boolean insecure = u.has("insecureSkipVerify") && bool(u, "insecureSkipVerify", path);
-            if (insecure && caFile.isPresent()) {
-                throw new SettingsException(path + ".insecureSkipVerify", "cannot be combined with caFile: trust the CA, or skip verification");
-            }
-            try {
-                result.add(new UpstreamSettings(name, url, credentials, connect, read,
-                        new UpstreamSettings.Tls(caFile, insecure), tagTtl, maxStale));
-            } catch (SettingsException e) {
-                throw new SettingsException(path, e.getMessage());
-            }
+        }, null);
+        Optional<UpstreamSettings.Credentials> credentials = mine.attempt(() -> credentials(u, path, base), Optional.empty());
+        Duration connect = mine.attempt(() -> u.has("connectTimeout")
+                ? Durations.parse(path + ".connectTimeout", text(u, "connectTimeout", path))
+                : UpstreamSettings.DEFAULT_CONNECT_TIMEOUT, UpstreamSettings.DEFAULT_CONNECT_TIMEOUT);
+        Duration read = mine.attempt(() -> u.has("readTimeout")
+                ? Durations.parse(path + ".readTimeout", text(u, "readTimeout", path))
+                : UpstreamSettings.DEFAULT_READ_TIMEOUT, UpstreamSettings.DEFAULT_READ_TIMEOUT);
+        Optional<Duration> tagTtl = mine.attempt(() -> optionalDuration(u, "tagTtl", path), Optional.empty());
+        Optional<Duration> maxStale = mine.attempt(() -> optionalDuration(u, "maxStale", path), Optional.empty());
+        Optional<Path> caFile = mine.attempt(() -> u.has("caFile")
+                ? Optional.of(Pems.checkCertificates(path + ".caFile", base.resolve(text(u, "caFile", path))))
+                : Optional.<Path>empty(), Optional.empty());
+        boolean insecure = mine.attempt(() -> u.has("insecureSkipVerify") && bool(u, "insecureSkipVerify", path), false);
+        if (insecure && caFile.isPresent()) {
+            mine.add(path + ".insecureSkipVerify", "cannot be combined with caFile: trust the CA, or skip verification");
         }
-        return result;
+        if (!mine.isEmpty()) {
+            mine.all().forEach(problems::add);
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new UpstreamSettings(name, url, credentials, connect, read,
+                    new UpstreamSettings.Tls(caFile, insecure), tagTtl, maxStale));
+        } catch (SettingsException e) {
+            problems.add(path, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** {@code username} with either {@code password} or {@code tokenFile} (a token or password kept out of the settings file). */
@@ -172,11 +245,11 @@ public final class SettingsFile {
         return value.booleanValue();
     }
 
-    private static void checkKeys(JsonNode object, String prefix, Set<String> allowed) {
+    private static void checkKeys(JsonNode object, String prefix, Set<String> allowed, SettingsProblems problems) {
         for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!allowed.contains(name)) {
-                throw new SettingsException(prefix + name, "unknown setting; expected one of " + allowed.stream().sorted().toList());
+                problems.add(prefix + name, "unknown setting; expected one of " + allowed.stream().sorted().toList());
             }
         }
     }
