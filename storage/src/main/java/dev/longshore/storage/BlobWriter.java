@@ -26,17 +26,24 @@ public final class BlobWriter implements AutoCloseable {
     private final Path blobPath;
     private final FileChannel channel;
     private final MessageDigest hasher;
+    private final BlobStore.WriteHook hook;
     private volatile long written;
+    private boolean verified;
     private boolean committed;
     private boolean aborted;
 
     /** Takes ownership of {@code tempPath}, an empty file that nobody else writes; see {@link BlobStore#newWriter}. */
-    BlobWriter(Digest expected, Path tempPath, Path blobPath) throws IOException {
+    BlobWriter(Digest expected, Path tempPath, Path blobPath, BlobStore.WriteHook hook) throws IOException {
         this.expected = Objects.requireNonNull(expected, "expected");
         this.tempPath = tempPath;
         this.blobPath = blobPath;
+        this.hook = hook;
         this.channel = FileChannel.open(tempPath, StandardOpenOption.WRITE);
         this.hasher = expected.newHasher();
+    }
+
+    BlobWriter(Digest expected, Path tempPath, Path blobPath) throws IOException {
+        this(expected, tempPath, blobPath, BlobStore.WriteHook.NONE);
     }
 
     public Digest expected() {
@@ -55,6 +62,7 @@ public final class BlobWriter implements AutoCloseable {
     /** Appends all of {@code src} to the temp file and hashes it. */
     public void write(ByteBuffer src) throws IOException {
         requireOpen();
+        hook.beforeWrite(expected, written, src.remaining());
         // Hash exactly the bytes that reach the file: a view of the same range, taken before writing consumes it.
         ByteBuffer toHash = src.duplicate();
         long count = 0;
@@ -67,12 +75,34 @@ public final class BlobWriter implements AutoCloseable {
     }
 
     /**
+     * A copy of the hash state over the bytes written so far: whoever continues the body elsewhere (a client streamed
+     * straight from the upstream after a write failed) can verify the whole of it. Call it on the writing thread.
+     */
+    public MessageDigest hashSoFar() {
+        try {
+            return (MessageDigest) hasher.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's " + hasher.getAlgorithm() + " cannot be cloned", e);
+        }
+    }
+
+    /**
      * Makes the blob durable and visible at its digest path: force, verify the digest, then an atomic rename.
      * On a digest mismatch or any I/O failure the temp file is deleted and nothing is committed.
      */
     public StoredBlob commit() throws IOException {
+        verify();
+        return publish();
+    }
+
+    /**
+     * The first half of {@link #commit()}: forces the temp file to disk and checks the digest, without making the blob
+     * visible. On a mismatch or an I/O failure the temp file is deleted.
+     */
+    public StoredBlob verify() throws IOException {
         requireOpen();
         try {
+            hook.beforeCommit(expected);
             // Durable before visible: after a crash a committed path never holds a partial file.
             channel.force(true);
             channel.close();
@@ -80,6 +110,21 @@ public final class BlobWriter implements AutoCloseable {
             if (!actual.equals(expected)) {
                 throw new DigestMismatchException(expected, actual);
             }
+        } catch (IOException | RuntimeException e) {
+            abort();
+            throw e;
+        }
+        verified = true;
+        return new StoredBlob(expected, blobPath, written);
+    }
+
+    /** The second half of {@link #commit()}: the atomic rename to the digest path. On failure the temp file is deleted. */
+    public StoredBlob publish() throws IOException {
+        requireOpen();
+        if (!verified) {
+            throw new IllegalStateException("writer for " + expected + " must be verified before it is published");
+        }
+        try {
             Files.createDirectories(blobPath.getParent());
             // rename(2) replaces an existing target atomically; if a concurrent fill committed the same digest first,
             // its content is identical, so replacing it is harmless and readers of the old file keep their inode.

@@ -7,7 +7,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -17,10 +21,12 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * The metadata index, in RocksDB, one column family per kind of record: blobs, manifests, tags, repositories.
+ * The metadata index, in RocksDB, one column family per kind of record: blobs, manifests, tags, repositories, plus
+ * the last pull times of manifests and tags and a small journal of blobs being published or deleted.
  * This is the only class that touches RocksDB. Keys are laid out by {@link IndexKeys} so that listings are prefix
  * scans, values by {@link IndexValues}.
  *
@@ -47,7 +53,16 @@ public final class CacheIndex implements AutoCloseable {
     private final ColumnFamilyHandle manifests;
     private final ColumnFamilyHandle tags;
     private final ColumnFamilyHandle repositories;
+    /** When each manifest and tag was last pulled ({@link IndexKeys#manifestPull}, {@link IndexKeys#tagPull}), for GC. */
+    private final ColumnFamilyHandle pulls;
+    /**
+     * Blobs whose file is being published or deleted: the crash journal. An entry is written before the rename or
+     * unlink and removed after it, so a restart knows exactly which few blobs may disagree with their files.
+     */
+    private final ColumnFamilyHandle pending;
     private final ReadWriteLock closeLock = new ReentrantReadWriteLock();
+    /** RocksDB writes made (a batch counts once), for tests and metrics: access times must cost one per flush. */
+    private final LongAdder writes = new LongAdder();
     private boolean closed;
 
     private CacheIndex(Path dir, DBOptions dbOptions, ColumnFamilyOptions columnFamilyOptions,
@@ -63,6 +78,8 @@ public final class CacheIndex implements AutoCloseable {
         this.manifests = handles.get(2);
         this.tags = handles.get(3);
         this.repositories = handles.get(4);
+        this.pulls = handles.get(5);
+        this.pending = handles.get(6);
     }
 
     /** Opens or creates the index in {@code dir}. RocksDB's lock file keeps a second opener, in any process, out. */
@@ -80,7 +97,9 @@ public final class CacheIndex implements AutoCloseable {
                 new ColumnFamilyDescriptor(bytes("blobs"), columnFamilyOptions),
                 new ColumnFamilyDescriptor(bytes("manifests"), columnFamilyOptions),
                 new ColumnFamilyDescriptor(bytes("tags"), columnFamilyOptions),
-                new ColumnFamilyDescriptor(bytes("repositories"), columnFamilyOptions));
+                new ColumnFamilyDescriptor(bytes("repositories"), columnFamilyOptions),
+                new ColumnFamilyDescriptor(bytes("pulls"), columnFamilyOptions),
+                new ColumnFamilyDescriptor(bytes("pending"), columnFamilyOptions));
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
@@ -98,9 +117,15 @@ public final class CacheIndex implements AutoCloseable {
         return dir;
     }
 
+    /** RocksDB writes made so far; a {@link WriteBatch} counts as one. */
+    public long writes() {
+        return writes.sum();
+    }
+
     public void putBlob(BlobRecord record) {
         call("put blob " + record.digest(), () -> {
             db.put(blobs, writeOptions, IndexKeys.digest(record.digest()), IndexValues.blob(record));
+            writes.increment();
             return null;
         });
     }
@@ -115,6 +140,7 @@ public final class CacheIndex implements AutoCloseable {
     public void deleteBlob(Digest digest) {
         call("delete blob " + digest, () -> {
             db.delete(blobs, writeOptions, IndexKeys.digest(digest));
+            writes.increment();
             return null;
         });
     }
@@ -122,6 +148,7 @@ public final class CacheIndex implements AutoCloseable {
     public void putManifest(ManifestRecord record) {
         call("put manifest " + record.digest(), () -> {
             db.put(manifests, writeOptions, IndexKeys.digest(record.digest()), IndexValues.manifest(record));
+            writes.increment();
             return null;
         });
     }
@@ -136,6 +163,7 @@ public final class CacheIndex implements AutoCloseable {
     public void putTag(TagKey key, TagRecord record) {
         call("put tag " + key, () -> {
             db.put(tags, writeOptions, IndexKeys.tag(key), IndexValues.tag(record));
+            writes.increment();
             return null;
         });
     }
@@ -167,6 +195,7 @@ public final class CacheIndex implements AutoCloseable {
         byte[] key = IndexKeys.repository(upstream, repository);
         call("put repository " + upstream + "/" + repository, () -> {
             db.put(repositories, writeOptions, key, IndexValues.repository(lastPull));
+            writes.increment();
             return null;
         });
     }
@@ -187,6 +216,230 @@ public final class CacheIndex implements AutoCloseable {
         });
     }
 
+    /** Every repository pulled through the cache, from every upstream, sorted by upstream, then repository. */
+    public List<RepositoryRecord> allRepositories() {
+        return call("list all repositories", () -> {
+            List<RepositoryRecord> records = new ArrayList<>();
+            try (RocksIterator it = db.newIterator(repositories)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    List<String> names = IndexKeys.names(it.key());
+                    records.add(IndexValues.repository(names.get(0), names.get(1), it.value()));
+                }
+                it.status();
+            }
+            return records;
+        });
+    }
+
+    /** Every blob record, in digest order; {@code visitor} must not call back into the index for long. */
+    public void forEachBlob(Consumer<BlobRecord> visitor) {
+        call("scan blobs", () -> {
+            try (RocksIterator it = db.newIterator(blobs)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    Digest digest = Digest.parse(new String(it.key(), StandardCharsets.UTF_8));
+                    visitor.accept(IndexValues.blob(digest, it.value()));
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    /** What {@link #forEachBlobSize} reports: one blob's upstream and size. */
+    public interface BlobSizeVisitor {
+        void visit(String upstream, long size);
+    }
+
+    /**
+     * The upstream and size of every blob, decoded without building records or parsing digests: the startup count of
+     * {@link CacheUsage}, which must stay fast at a million blobs.
+     */
+    public void forEachBlobSize(BlobSizeVisitor visitor) {
+        call("count blob sizes", () -> {
+            try (RocksIterator it = db.newIterator(blobs)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    IndexValues.blobSize(it.value(), visitor);
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    /** Every manifest, in digest order. */
+    public void forEachManifest(Consumer<ManifestRecord> visitor) {
+        call("scan manifests", () -> {
+            try (RocksIterator it = db.newIterator(manifests)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    Digest digest = Digest.parse(new String(it.key(), StandardCharsets.UTF_8));
+                    visitor.accept(IndexValues.manifest(digest, it.value()));
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    /** Every tag, in key order. */
+    public void forEachTag(BiConsumer<TagKey, TagRecord> visitor) {
+        call("scan tags", () -> {
+            try (RocksIterator it = db.newIterator(tags)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    List<String> names = IndexKeys.names(it.key());
+                    visitor.accept(new TagKey(names.get(0), names.get(1), names.get(2)), IndexValues.tag(it.value()));
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    /** Drops a tag and its pull time. */
+    public void deleteTag(TagKey key) {
+        call("delete tag " + key, () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                batch.delete(tags, IndexKeys.tag(key));
+                batch.delete(pulls, IndexKeys.tagPull(key));
+                db.write(writeOptions, batch);
+                writes.increment();
+            }
+            return null;
+        });
+    }
+
+    /** Drops a manifest and its pull time. */
+    public void deleteManifest(Digest digest) {
+        call("delete manifest " + digest, () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                batch.delete(manifests, IndexKeys.digest(digest));
+                batch.delete(pulls, IndexKeys.manifestPull(digest));
+                db.write(writeOptions, batch);
+                writes.increment();
+            }
+            return null;
+        });
+    }
+
+    public Optional<Instant> manifestPull(Digest digest) {
+        return call("get pull time of manifest " + digest, () -> Optional.ofNullable(db.get(pulls, IndexKeys.manifestPull(digest)))
+                .map(IndexValues::pull));
+    }
+
+    public Optional<Instant> tagPull(TagKey key) {
+        return call("get pull time of tag " + key, () -> Optional.ofNullable(db.get(pulls, IndexKeys.tagPull(key)))
+                .map(IndexValues::pull));
+    }
+
+    /**
+     * Writes a batch of access times in one RocksDB write: blobs get their {@code lastAccess} raised (blobs without a
+     * record are skipped: they were deleted, or never committed), manifests and tags their pull time.
+     */
+    public void recordAccesses(Map<Digest, Instant> blobAccesses, Map<Digest, Instant> manifestPulls, Map<TagKey, Instant> tagPulls) {
+        call("record " + (blobAccesses.size() + manifestPulls.size() + tagPulls.size()) + " access time(s)", () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                if (!blobAccesses.isEmpty()) {
+                    List<Digest> digests = new ArrayList<>(blobAccesses.keySet());
+                    List<ColumnFamilyHandle> families = new ArrayList<>(digests.size());
+                    List<byte[]> keys = new ArrayList<>(digests.size());
+                    for (Digest digest : digests) {
+                        families.add(blobs);
+                        keys.add(IndexKeys.digest(digest));
+                    }
+                    List<byte[]> values = db.multiGetAsList(families, keys);
+                    for (int i = 0; i < digests.size(); i++) {
+                        if (values.get(i) == null) {
+                            continue;
+                        }
+                        BlobRecord record = IndexValues.blob(digests.get(i), values.get(i));
+                        Instant access = blobAccesses.get(digests.get(i));
+                        if (access.isAfter(record.lastAccess())) {
+                            batch.put(blobs, keys.get(i), IndexValues.blob(record.withLastAccess(access)));
+                        }
+                    }
+                }
+                for (Map.Entry<Digest, Instant> pull : manifestPulls.entrySet()) {
+                    batch.put(pulls, IndexKeys.manifestPull(pull.getKey()), IndexValues.pull(pull.getValue()));
+                }
+                for (Map.Entry<TagKey, Instant> pull : tagPulls.entrySet()) {
+                    batch.put(pulls, IndexKeys.tagPull(pull.getKey()), IndexValues.pull(pull.getValue()));
+                }
+                if (batch.count() > 0) {
+                    db.write(writeOptions, batch);
+                    writes.increment();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Step one of publishing a blob: its record and a journal entry, in one write, before the file is renamed. */
+    void beginPublish(BlobRecord record) {
+        call("begin publishing blob " + record.digest(), () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                batch.put(blobs, IndexKeys.digest(record.digest()), IndexValues.blob(record));
+                batch.put(pending, IndexKeys.digest(record.digest()), new byte[0]);
+                db.write(writeOptions, batch);
+                writes.increment();
+            }
+            return null;
+        });
+    }
+
+    /** Step one of deleting a blob: a journal entry, before the file is unlinked. */
+    void beginDelete(Digest digest) {
+        call("begin deleting blob " + digest, () -> {
+            db.put(pending, writeOptions, IndexKeys.digest(digest), new byte[0]);
+            writes.increment();
+            return null;
+        });
+    }
+
+    /** The last step of publishing: the file is in place, so the journal entry goes. */
+    void endPending(Digest digest) {
+        call("end pending blob " + digest, () -> {
+            db.delete(pending, writeOptions, IndexKeys.digest(digest));
+            writes.increment();
+            return null;
+        });
+    }
+
+    /** The last step of deleting: the file is gone, so the record and the journal entry go, in one write. */
+    void finishDelete(Digest digest) {
+        call("finish deleting blob " + digest, () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                batch.delete(blobs, IndexKeys.digest(digest));
+                batch.delete(pending, IndexKeys.digest(digest));
+                db.write(writeOptions, batch);
+                writes.increment();
+            }
+            return null;
+        });
+    }
+
+    /** The blobs a crash interrupted between their journal entry and its removal. */
+    List<Digest> pending() {
+        return call("list pending blobs", () -> {
+            List<Digest> digests = new ArrayList<>();
+            try (RocksIterator it = db.newIterator(pending)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    digests.add(Digest.parse(new String(it.key(), StandardCharsets.UTF_8)));
+                }
+                it.status();
+            }
+            return digests;
+        });
+    }
+
+    /** Forgets that a repository was pulled (an admin purge); its tags are dropped separately. */
+    public void deleteRepository(String upstream, String repository) {
+        byte[] key = IndexKeys.repository(upstream, repository);
+        call("delete repository " + upstream + "/" + repository, () -> {
+            db.delete(repositories, writeOptions, key);
+            writes.increment();
+            return null;
+        });
+    }
+
     /** Closes the database. Waits for calls in progress; later calls throw {@link IllegalStateException}. */
     @Override
     public void close() {
@@ -203,6 +456,8 @@ public final class CacheIndex implements AutoCloseable {
             manifests.close();
             tags.close();
             repositories.close();
+            pulls.close();
+            pending.close();
             db.close();
             writeOptions.close();
             columnFamilyOptions.close();

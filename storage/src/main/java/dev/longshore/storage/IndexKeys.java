@@ -1,7 +1,9 @@
 package dev.longshore.storage;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * RocksDB keys for {@link CacheIndex}, all UTF-8:
@@ -10,6 +12,8 @@ import java.util.Arrays;
  * blobs, manifests   sha256:ab34...ef                   the digest as text
  * tags               upstream \0 repository \0 tag
  * repositories       upstream \0 repository
+ * pulls              m \0 digest  |  t \0 upstream \0 repository \0 tag
+ * pending            sha256:ab34...ef
  * </pre>
  *
  * RocksDB sorts keys bytewise, so all tags of one repository are adjacent and a prefix scan of
@@ -26,6 +30,15 @@ final class IndexKeys {
 
     static byte[] digest(Digest digest) {
         return digest.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The pull-time key of a manifest: {@code m \0 digest}; tags' start with {@code t}, so the two never collide. */
+    static byte[] manifestPull(Digest digest) {
+        return join("m", digest.toString());
+    }
+
+    static byte[] tagPull(TagKey key) {
+        return join("t", key.upstream(), key.repository(), key.tag());
     }
 
     static byte[] tag(TagKey key) {
@@ -48,6 +61,19 @@ final class IndexKeys {
 
     static boolean startsWith(byte[] key, byte[] prefix) {
         return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    /** The names a key was joined from, in order: the inverse of the {@code join} behind every key here. */
+    static List<String> names(byte[] key) {
+        List<String> names = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= key.length; i++) {
+            if (i == key.length || key[i] == SEPARATOR) {
+                names.add(new String(key, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        return names;
     }
 
     /** The last name in {@code key}, after {@code prefix}. */

@@ -15,10 +15,11 @@ import java.time.Instant;
  * Whatever the key already says (digest, names) is not repeated in the value.
  *
  * <pre>
- * blob         version=1, size: long, lastAccess: instant
+ * blob         version=2, size: long, lastAccess: instant, upstream: string   (version 1 lacks upstream)
  * manifest     version=1, mediaType: string, bytes: int length + bytes
  * tag          version=1, digest: string, fetchedAt: instant
  * repository   version=1, lastPull: instant
+ * pull         version=1, lastPull: instant
  *
  * instant = epoch seconds: long, nanos: int
  * string  = UTF-8 length: int, UTF-8 bytes (not writeUTF, which caps at 64 KiB and uses modified UTF-8)
@@ -27,19 +28,55 @@ import java.time.Instant;
 final class IndexValues {
 
     private static final byte VERSION = 1;
+    /** Blob values gained the upstream; version 1 values still decode, with {@link BlobRecord#UNKNOWN_UPSTREAM}. */
+    private static final byte BLOB_VERSION = 2;
 
     private IndexValues() {
     }
 
     static byte[] blob(BlobRecord record) {
-        return encode(out -> {
+        return encode(BLOB_VERSION, out -> {
             out.writeLong(record.size());
             writeInstant(out, record.lastAccess());
+            writeString(out, record.upstream());
         });
     }
 
     static BlobRecord blob(Digest digest, byte[] value) {
-        return decode("blob", value, in -> new BlobRecord(digest, in.readLong(), readInstant(in)));
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
+            byte version = in.readByte();
+            if (version != 1 && version != BLOB_VERSION) {
+                throw new IllegalStateException("blob value has unsupported format version " + version);
+            }
+            long size = in.readLong();
+            Instant lastAccess = readInstant(in);
+            String upstream = version == 1 ? BlobRecord.UNKNOWN_UPSTREAM : readString(in);
+            return new BlobRecord(digest, size, lastAccess, upstream);
+        } catch (IOException e) {
+            throw new IllegalStateException("blob value is truncated (" + value.length + " bytes)", e);
+        }
+    }
+
+    /** The size and upstream of a blob value, read straight from the bytes (see {@link CacheIndex#forEachBlobSize}). */
+    static void blobSize(byte[] value, CacheIndex.BlobSizeVisitor visitor) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(value);
+        byte version = in.get();
+        long size = in.getLong();
+        if (version == 1) {
+            visitor.visit(BlobRecord.UNKNOWN_UPSTREAM, size);
+            return;
+        }
+        in.position(in.position() + Long.BYTES + Integer.BYTES); // lastAccess
+        int length = in.getInt();
+        visitor.visit(new String(value, in.position(), length, StandardCharsets.UTF_8), size);
+    }
+
+    static byte[] pull(Instant lastPull) {
+        return encode(out -> writeInstant(out, lastPull));
+    }
+
+    static Instant pull(byte[] value) {
+        return decode("pull", value, IndexValues::readInstant);
     }
 
     static byte[] manifest(ManifestRecord record) {
@@ -87,9 +124,13 @@ final class IndexValues {
     }
 
     private static byte[] encode(Writer writer) {
+        return encode(VERSION, writer);
+    }
+
+    private static byte[] encode(byte version, Writer writer) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
+            out.writeByte(version);
             writer.write(out);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
