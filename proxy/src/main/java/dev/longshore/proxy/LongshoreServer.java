@@ -1,11 +1,23 @@
 package dev.longshore.proxy;
 
+import dev.longshore.config.LifecycleSettings;
 import dev.longshore.config.Settings;
 import dev.longshore.config.UpstreamSettings;
+import dev.longshore.proxy.admin.AccessLog;
+import dev.longshore.proxy.admin.AdminServer;
 import dev.longshore.proxy.fill.BlobFills;
 import dev.longshore.proxy.fill.FillLimits;
+import dev.longshore.proxy.lifecycle.CacheLifecycle;
+import dev.longshore.proxy.lifecycle.ImageReference;
+import dev.longshore.proxy.lifecycle.Pins;
+import dev.longshore.proxy.http.ByteCounter;
+import dev.longshore.proxy.http.InFlightRequests;
 import dev.longshore.proxy.http.RegistryHandler;
 import dev.longshore.proxy.http.RegistryService;
+import dev.longshore.proxy.http.RequestObserver;
+import dev.longshore.proxy.metrics.RequestMetrics;
+import dev.longshore.proxy.metrics.ServerMetrics;
+import dev.longshore.proxy.metrics.UpstreamMetrics;
 import dev.longshore.proxy.pull.BlobService;
 import dev.longshore.proxy.pull.Freshness;
 import dev.longshore.proxy.pull.ManifestService;
@@ -17,7 +29,6 @@ import dev.longshore.proxy.pull.Upstreams;
 import dev.longshore.proxy.upstream.UpstreamClient;
 import dev.longshore.storage.CacheStorage;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -35,22 +46,27 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A running Longshore: the registry API listener, its storage and its upstream clients, wired together.
- * {@link #start(Settings)} returns once the port is bound; {@link #close()} stops accepting, closes connections,
- * then closes the storage.
+ * {@link #start(Settings)} returns once the ports are bound (the registry API, and the admin listener if configured);
+ * {@link #close()} shuts down gracefully: stops accepting, lets responses under way finish (for at most
+ * {@link #DRAIN_TIMEOUT}), closes connections, then closes the storage.
  *
  * <p>Threads: Netty event loops do network I/O only; everything that touches the disk or RocksDB (lookups, fills,
  * commits) runs on the storage executor, so a slow disk never stalls other clients' transfers.
  */
 public final class LongshoreServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LongshoreServer.class);
+    /** How long a shutdown waits for responses under way: a blob to a slow client may take a while, a stop may not. */
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
@@ -59,12 +75,19 @@ public final class LongshoreServer implements AutoCloseable {
     private final CacheStorage storage;
     private final Upstreams upstreams;
     private final BlobFills fills;
-    private final MeterRegistry meterRegistry;
+    private final ServerMetrics metrics;
     private final Channel serverChannel;
+    private final InFlightRequests inFlight;
+    private final AccessLog accessLog;
+    private final AdminServer adminServer;
+    private boolean closed;
+    private final CacheLifecycle lifecycle;
 
     private LongshoreServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, EventLoopGroup upstreamGroup, ExecutorService storageExecutor,
-                            CacheStorage storage, Upstreams upstreams, BlobFills fills, MeterRegistry meterRegistry,
-                            Channel serverChannel) {
+                            CacheStorage storage, Upstreams upstreams, BlobFills fills, ServerMetrics metrics,
+                            Channel serverChannel, CacheLifecycle lifecycle, InFlightRequests inFlight, AccessLog accessLog,
+                            AdminServer adminServer) {
+        this.lifecycle = lifecycle;
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.upstreamGroup = upstreamGroup;
@@ -72,8 +95,11 @@ public final class LongshoreServer implements AutoCloseable {
         this.storage = storage;
         this.upstreams = upstreams;
         this.fills = fills;
-        this.meterRegistry = meterRegistry;
+        this.metrics = metrics;
         this.serverChannel = serverChannel;
+        this.inFlight = inFlight;
+        this.accessLog = accessLog;
+        this.adminServer = adminServer;
     }
 
     public static LongshoreServer start(Settings settings) throws Exception {
@@ -86,6 +112,14 @@ public final class LongshoreServer implements AutoCloseable {
 
     /** With the fill timeout and resume policy tests need shorter than production's. */
     public static LongshoreServer start(Settings settings, Clock clock, FillLimits fillLimits) throws Exception {
+        return start(settings, LifecycleSettings.DEFAULTS, clock, fillLimits);
+    }
+
+    /** With the cache's budgets, pins and GC settings. */
+    public static LongshoreServer start(Settings settings, LifecycleSettings lifecycleSettings, Clock clock, FillLimits fillLimits) throws Exception {
+        // Parsed before anything is opened, so a bad pin fails like any other bad setting.
+        Pins pins = new Pins(lifecycleSettings.pins().stream()
+                .map(pin -> ImageReference.parse("pins", pin, settings.defaultUpstream().name())).toList());
         CacheStorage storage = CacheStorage.open(settings.dataDir(), clock);
         EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longshore-accept"), NioIoHandler.newFactory());
         EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("longshore-io"), NioIoHandler.newFactory());
@@ -95,19 +129,29 @@ public final class LongshoreServer implements AutoCloseable {
                 new DefaultThreadFactory("longshore-upstream"), NioIoHandler.newFactory());
         ExecutorService storageExecutor = Executors.newFixedThreadPool(
                 Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("longshore-storage", true));
+        ServerMetrics metrics = new ServerMetrics();
+        AccessLog accessLog = null;
+        Channel channel = null;
         try {
+            MeterRegistry meterRegistry = metrics.registry();
+            metrics.bindCache(storage.usage());
+            accessLog = AccessLog.open(settings.accessLog(), meterRegistry);
+            UpstreamMetrics upstreamMetrics = new UpstreamMetrics(meterRegistry);
             List<UpstreamClient> clients = new ArrayList<>();
             for (UpstreamSettings upstream : settings.upstreams()) {
-                clients.add(new UpstreamClient(upstream, upstreamGroup, clock, settings.offline()));
+                clients.add(new UpstreamClient(upstream, upstreamGroup, clock, settings.offline(), upstreamMetrics));
             }
             Upstreams upstreams = new Upstreams(clients);
-            // A SimpleMeterRegistry until the metrics endpoint exists; tests read the fill counters from it.
-            MeterRegistry meterRegistry = new SimpleMeterRegistry();
+            RateLimits rateLimits = new RateLimits(clock);
+            metrics.bindRateLimits(rateLimits, settings.upstreams().stream().map(UpstreamSettings::name).toList());
+            InFlightRequests inFlight = new InFlightRequests();
+            RequestObserver observer = accessLog == null ? new RequestMetrics(meterRegistry)
+                    : RequestObserver.both(new RequestMetrics(meterRegistry), accessLog);
             BlobFills fills = new BlobFills(storage, storageExecutor, upstreamGroup, meterRegistry, fillLimits);
             Freshness freshness = new Freshness(settings.tagTtl(), clock);
             StaleServes staleServes = new StaleServes(meterRegistry);
             RegistryService service = new RegistryService(upstreams,
-                    new ManifestService(storage, storageExecutor, freshness, new RateLimits(clock), staleServes),
+                    new ManifestService(storage, storageExecutor, freshness, rateLimits, staleServes),
                     new BlobService(fills, storageExecutor),
                     new TagListService(storage, storageExecutor),
                     new ReferrersService(storage, storageExecutor, freshness, staleServes));
@@ -121,18 +165,40 @@ public final class LongshoreServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline()
+                                    .addLast("bytes", new ByteCounter())
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("chunked", new ChunkedWriteHandler())
-                                    .addLast("registry", new RegistryHandler(service));
+                                    .addLast("registry", new RegistryHandler(service, observer, inFlight));
                         }
                     });
-            Channel channel = bootstrap.bind(settings.listen().host(), settings.listen().port()).sync().channel();
-            LongshoreServer server = new LongshoreServer(bossGroup, workerGroup, upstreamGroup, storageExecutor, storage, upstreams, fills, meterRegistry, channel);
+            channel = bootstrap.bind(settings.listen().host(), settings.listen().port()).sync().channel();
+            CacheLifecycle lifecycle = new CacheLifecycle(storage, lifecycleSettings, pins, storageExecutor, CacheLifecycle.Intervals.DEFAULTS);
+            lifecycle.start();
+            AdminServer admin = null;
+            if (settings.adminListen().isPresent()) {
+                try {
+                    admin = AdminServer.start(settings.adminListen().get(), settings, storage, rateLimits, metrics,
+                            inFlight, storageExecutor, () -> Optional.of(lifecycle::gcSoon));
+                } catch (Exception | Error e) {
+                    lifecycle.close();
+                    throw e;
+                }
+                log.info("Admin listener (metrics, health, admin API) on {}", admin.address());
+            }
+            LongshoreServer server = new LongshoreServer(bossGroup, workerGroup, upstreamGroup, storageExecutor, storage, upstreams, fills,
+                    metrics, channel, lifecycle, inFlight, accessLog, admin);
             log.info("Longshore listening on {}, data in {}, upstreams {}, tag TTL {}{}", server.address(), settings.dataDir().toAbsolutePath(),
                     settings.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList(), settings.tagTtl(),
                     settings.offline() ? ", OFFLINE: no upstream is contacted" : "");
             return server;
         } catch (Exception | Error e) {
+            if (channel != null && channel.isOpen()) {
+                channel.close();
+            }
+            if (accessLog != null) {
+                accessLog.close();
+            }
+            metrics.close();
             bossGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workerGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             upstreamGroup.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -152,22 +218,56 @@ public final class LongshoreServer implements AutoCloseable {
         return fills;
     }
 
-    /** Every meter the server keeps (the fill counters of {@link dev.longshore.proxy.fill.FillMeter}, for now). */
+    /**
+     * Every meter the server keeps (catalogued in {@link dev.longshore.proxy.metrics.ServerMeter} and
+     * {@link dev.longshore.proxy.fill.FillMeter}), scraped at {@code /metrics} on the admin listener.
+     */
     public MeterRegistry meterRegistry() {
-        return meterRegistry;
+        return metrics.registry();
+    }
+
+    /** The admin listener's bound address; empty when the settings asked for none. */
+    public Optional<InetSocketAddress> adminAddress() {
+        return Optional.ofNullable(adminServer).map(AdminServer::address);
     }
 
     public CacheStorage storage() {
         return storage;
     }
 
+    /** Eviction, GC and access-time flushing of the cache. */
+    public CacheLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    /**
+     * Shuts down gracefully: stops accepting, lets responses under way finish for up to {@link #DRAIN_TIMEOUT} (their
+     * connections then close instead of waiting for another request), closes every connection, then lets storage
+     * tasks finish and closes the index cleanly. What SIGTERM does, through {@code serve}'s shutdown hook.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         serverChannel.close().syncUninterruptibly();
+        inFlight.drain();
+        try {
+            if (!inFlight.awaitIdle(DRAIN_TIMEOUT)) {
+                log.warn("shutting down with {} response(s) still under way after {}s", inFlight.active(), DRAIN_TIMEOUT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (adminServer != null) {
+            adminServer.close();
+        }
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         upstreams.close();
         upstreamGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        lifecycle.close();
         // Storage tasks may still be committing fills; let them finish before the index closes under them.
         storageExecutor.shutdown();
         try {
@@ -177,6 +277,10 @@ public final class LongshoreServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (accessLog != null) {
+            accessLog.close();
+        }
+        metrics.close();
         storage.close();
     }
 }

@@ -1,7 +1,15 @@
 package dev.longshore.proxy;
 
 import dev.longshore.config.SettingsException;
+import dev.longshore.proxy.cli.ConfigCommand;
+import dev.longshore.proxy.cli.ExportCommand;
+import dev.longshore.proxy.cli.ImportCommand;
+import dev.longshore.proxy.cli.LsCommand;
+import dev.longshore.proxy.cli.GcCommand;
 import dev.longshore.proxy.cli.ServeCommand;
+import dev.longshore.proxy.cli.VerifyCommand;
+import dev.longshore.proxy.cli.WarmCommand;
+import dev.longshore.storage.DataDirectoryInUseException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +18,8 @@ import java.util.concurrent.Callable;
 /** {@code java -jar longshore.jar [serve] [options]}; with no command it serves on the embedded defaults. */
 @Command(name = "longshore", mixinStandardHelpOptions = true, version = "longshore 0.1.0",
         description = "A pull-through caching mirror for container registries.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, GcCommand.class, VerifyCommand.class, ConfigCommand.class, WarmCommand.class, ExportCommand.class, ImportCommand.class, LsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Override
@@ -33,6 +42,10 @@ public final class Main implements Callable<Integer> {
             if (e instanceof SettingsException) {
                 cmd.getErr().println("longshore: " + e.getMessage());
                 return 2;
+            }
+            if (e instanceof DataDirectoryInUseException) {
+                cmd.getErr().println("longshore: " + e.getMessage());
+                return 1;
             }
             cmd.getErr().println("longshore: " + e);
             return 1;

@@ -7,7 +7,11 @@ import dev.longshore.storage.StoredBlob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.longshore.proxy.api.RepositoryName;
+import dev.longshore.proxy.upstream.UpstreamClient;
+
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +29,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BlobFill {
     private static final Logger log = LoggerFactory.getLogger(BlobFill.class);
 
-    public enum State { STREAMING, COMMITTED, FAILED }
+    /**
+     * PASS_THROUGH: the blob could not be written or committed (disk full, I/O error). Nothing is cached; each reader
+     * reads what reached the temp file (its open handle outlives the unlink), then the rest from the upstream itself.
+     */
+    public enum State { STREAMING, COMMITTED, FAILED, PASS_THROUGH }
+
+    /**
+     * Where the disk gave up: {@code written} bytes are in the temp file, {@code hash} covers them, and
+     * {@code bodyComplete} says the upstream had sent the whole body (the commit failed, not a write).
+     */
+    record Detached(long written, MessageDigest hash, boolean bodyComplete, boolean verified) {
+    }
 
     /** What the upstream told us before the body: the blob's size when it sent a Content-Length. */
     public record Head(OptionalLong size) {
@@ -33,15 +48,33 @@ public final class BlobFill {
 
     private final Digest digest;
     private final BlobWriter writer;
+    private final UpstreamClient upstream;
+    private final RepositoryName name;
+    private volatile Detached detached;
     private final CompletableFuture<Head> head = new CompletableFuture<>();
     private final Set<Runnable> listeners = ConcurrentHashMap.newKeySet();
     private volatile State state = State.STREAMING;
     private volatile RegistryException failure;
     private volatile StoredBlob committed;
 
-    BlobFill(Digest digest, BlobWriter writer) {
+    BlobFill(Digest digest, BlobWriter writer, UpstreamClient upstream, RepositoryName name) {
         this.digest = digest;
         this.writer = writer;
+        this.upstream = upstream;
+        this.name = name;
+    }
+
+    UpstreamClient upstream() {
+        return upstream;
+    }
+
+    RepositoryName name() {
+        return name;
+    }
+
+    /** Where the disk gave up; null unless {@link #state()} is PASS_THROUGH. */
+    Detached detached() {
+        return detached;
     }
 
     public Digest digest() {
@@ -64,7 +97,11 @@ public final class BlobFill {
 
     /** Bytes of the body already in the temp file. */
     public long written() {
-        return state == State.COMMITTED ? committed.size() : writer.written();
+        return switch (state) {
+            case COMMITTED -> committed.size();
+            case PASS_THROUGH -> detached.written();
+            default -> writer.written();
+        };
     }
 
     /** The file to read: the temp file while streaming. Readers open it once; the open handle survives the commit's rename. */
@@ -101,6 +138,15 @@ public final class BlobFill {
     void committed(StoredBlob blob) {
         committed = blob;
         state = State.COMMITTED;
+        notifyListeners();
+    }
+
+    void detached(Detached where) {
+        if (state != State.STREAMING) {
+            return;
+        }
+        detached = where;
+        state = State.PASS_THROUGH;
         notifyListeners();
     }
 

@@ -42,6 +42,7 @@ public final class BlobFills {
     private final FillLimits limits;
     private final FillCounters counters;
     private final ConcurrentHashMap<Digest, BlobFill> inFlight = new ConcurrentHashMap<>();
+    private final StorageErrors storageErrors;
 
     /**
      * @param scheduler where resume waits and fill timeouts are scheduled: the Netty event loop group
@@ -55,6 +56,7 @@ public final class BlobFills {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.counters = new FillCounters(meters);
+        this.storageErrors = new StorageErrors(FillMeter.STORAGE_ERRORS.counter(meters));
         Gauge.builder(FillMeter.IN_FLIGHT.meterName(), inFlight, ConcurrentHashMap::size)
                 .description(FillMeter.IN_FLIGHT.description())
                 .register(meters);
@@ -65,7 +67,8 @@ public final class BlobFills {
      * storage executor.
      */
     public Source open(UpstreamClient upstream, RepositoryName name, Digest digest) throws IOException {
-        var stored = storage.findBlob(digest);
+        // A hit records its access (in memory; see CacheStorage.useBlob) so eviction spares what is being served.
+        var stored = storage.useBlob(digest);
         if (stored.isPresent()) {
             return new Stored(stored.get());
         }
@@ -78,18 +81,18 @@ public final class BlobFills {
                     return null;
                 }
                 started[0] = true;
-                return newFill(d);
+                return newFill(d, upstream, name);
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         if (fill == null) {
-            return new Stored(storage.findBlob(digest).orElseThrow(() -> new IOException("blob " + digest + " vanished right after its commit")));
+            return new Stored(storage.useBlob(digest).orElseThrow(() -> new IOException("blob " + digest + " vanished right after its commit")));
         }
         if (started[0]) {
             counters.started.increment();
             BlobFill ours = fill;
-            new FillDownload(fill, upstream, name, storage, new SerialChain(storageExecutor), scheduler, limits, counters,
+            new FillDownload(fill, upstream, name, storage, new SerialChain(storageExecutor), scheduler, limits, counters, storageErrors,
                     () -> inFlight.remove(digest, ours)).start();
         } else {
             counters.readersJoined.increment();
@@ -112,9 +115,9 @@ public final class BlobFills {
         return inFlight.size();
     }
 
-    private BlobFill newFill(Digest digest) {
+    private BlobFill newFill(Digest digest, UpstreamClient upstream, RepositoryName name) {
         try {
-            return new BlobFill(digest, storage.blobs().newWriter(digest));
+            return new BlobFill(digest, storage.blobs().newWriter(digest), upstream, name);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

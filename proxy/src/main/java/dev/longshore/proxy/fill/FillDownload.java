@@ -10,6 +10,7 @@ import dev.longshore.proxy.upstream.UpstreamRequest;
 import dev.longshore.proxy.upstream.UpstreamResponseHead;
 import dev.longshore.storage.BlobWriter;
 import dev.longshore.storage.CacheStorage;
+import dev.longshore.storage.Digest;
 import dev.longshore.storage.DigestMismatchException;
 import dev.longshore.storage.StoredBlob;
 import io.netty.buffer.ByteBuf;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -65,6 +67,7 @@ final class FillDownload {
     private final ScheduledExecutorService scheduler;
     private final FillLimits limits;
     private final FillCounters counters;
+    private final StorageErrors storageErrors;
     private final Runnable onEnd;
 
     /** The blob's size once an upstream head told us, else -1. Set on the event loop, read on the chain. */
@@ -78,7 +81,9 @@ final class FillDownload {
     private final AtomicLong writeBehind = new AtomicLong();
 
     FillDownload(BlobFill fill, UpstreamClient upstream, RepositoryName name, CacheStorage storage, SerialChain chain,
-                 ScheduledExecutorService scheduler, FillLimits limits, FillCounters counters, Runnable onEnd) {
+                 ScheduledExecutorService scheduler, FillLimits limits, FillCounters counters, StorageErrors storageErrors,
+                 Runnable onEnd) {
+        this.storageErrors = storageErrors;
         this.fill = fill;
         this.upstream = upstream;
         this.name = name;
@@ -243,7 +248,8 @@ final class FillDownload {
                 writer.write(buffer);
             }
         } catch (IOException e) {
-            fail(FillFailure.STORAGE, new RegistryException(ErrorCode.INTERNAL, "could not write blob " + fill.digest() + ": " + e, e));
+            // Disk full or an I/O error: the clients still get the blob, from the upstream, and nothing is cached.
+            passThrough("writing blob " + fill.digest(), e, fill.writer().hashSoFar(), false);
             throw new UncheckedIOException(e);
         }
         fill.progressed();
@@ -316,16 +322,19 @@ final class FillDownload {
     private void commit() {
         cancelTimeout();
         StoredBlob blob;
+        // Taken before the commit consumes the hash: if the commit fails, readers still verify the body with it.
+        MessageDigest whole = fill.writer().hashSoFar();
         try {
-            blob = storage.commit(fill.writer());
+            blob = storage.commit(fill.writer(), upstream.settings().name());
         } catch (DigestMismatchException e) {
             fail(FillFailure.DIGEST_MISMATCH, new RegistryException(ErrorCode.UPSTREAM_UNAVAILABLE, "upstream "
                     + upstream.settings().name() + " sent content for " + fill.digest() + " that hashes to " + e.actual(), e));
             return;
         } catch (IOException | RuntimeException e) {
-            fail(FillFailure.STORAGE, new RegistryException(ErrorCode.INTERNAL, "could not store blob " + fill.digest() + ": " + e, e));
+            passThrough("committing blob " + fill.digest(), e, whole, true);
             return;
         }
+        storageErrors.committed();
         onEnd.run();
         counters.committed.increment();
         fill.committed(blob);
@@ -346,6 +355,32 @@ final class FillDownload {
         onEnd.run();
         counters.failed(cause).increment();
         fill.failed(error);
+    }
+
+    /**
+     * The disk failed: the temp file goes (readers keep their handles, and read what it has), the entry is freed so
+     * the next request tries the disk afresh, and each reader continues from the upstream on its own.
+     */
+    private void passThrough(String what, Throwable error, MessageDigest hash, boolean bodyComplete) {
+        if (fill.state() != BlobFill.State.STREAMING) {
+            return;
+        }
+        cancelTimeout();
+        long written = fill.writer().written();
+        boolean verified = bodyComplete && verifies(hash);
+        storageErrors.failed(what, error);
+        fill.writer().abort();
+        onEnd.run();
+        fill.detached(new BlobFill.Detached(written, hash, bodyComplete, verified));
+    }
+
+    private boolean verifies(MessageDigest hash) {
+        try {
+            MessageDigest copy = (MessageDigest) hash.clone();
+            return Digest.of(fill.digest().algorithm(), copy.digest()).equals(fill.digest());
+        } catch (CloneNotSupportedException e) {
+            return false;
+        }
     }
 
     private void cancelTimeout() {

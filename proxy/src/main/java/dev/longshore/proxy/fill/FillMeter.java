@@ -20,6 +20,9 @@ public enum FillMeter {
             "Upstream requests that resumed a broken fill with Range from the bytes already written", List.of()),
     UPSTREAM_BYTES("longshore.fills.upstream.bytes", Meter.Type.COUNTER,
             "Body bytes received from upstreams for fills, including any the fill had to skip", List.of()),
+    STORAGE_ERRORS("longshore.fills.storage.errors", Meter.Type.COUNTER,
+            "Fills whose blob could not be written or committed (disk full, I/O error): nothing was cached, and their "
+                    + "clients got the blob straight from the upstream", List.of()),
     IN_FLIGHT("longshore.fills.in.flight", Meter.Type.GAUGE, "Fills under way now", List.of());
 
     private final String meterName;

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -20,12 +21,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Until the fill has verified the digest, the last byte of the requested span is held back. So a client never
  * receives a complete body of unverified bytes: when the fill fails, the reader throws, the connection is closed short
  * of its Content-Length, and the client knows the body is incomplete.
+ *
+ * <p>When the fill could not write to the disk ({@link BlobFill.State#PASS_THROUGH}), the reader sends what the temp
+ * file has (through its open handle), then the rest from its own {@link PassThrough} upstream stream. A whole-blob
+ * reader still verifies the digest before the last byte; a range reader gets the upstream's bytes as they are.
  */
 public final class FillReader implements ChunkedInput<ByteBuf> {
     private static final int CHUNK_SIZE = 64 * 1024;
 
     private final BlobFill fill;
+    /** Null for a reader that joined after the temp file was gone (pass-through): it reads all from the upstream. */
     private final FileChannel file;
+    private PassThrough relay;
     private final long start;
     /** Exclusive end of the span; -1 while the blob's size is unknown (then the body is sent chunked). */
     private final long end;
@@ -78,6 +85,8 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
             // The fill committed (renamed) or failed (deleted) between join and open.
             if (fill.state() == BlobFill.State.COMMITTED) {
                 file = FileChannel.open(fill.committed().path(), StandardOpenOption.READ);
+            } else if (fill.state() == BlobFill.State.PASS_THROUGH) {
+                file = null;
             } else {
                 throw new IOException("fill of " + fill.digest() + " failed before this client could read it", fill.failure());
             }
@@ -87,11 +96,29 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     @Override
     public boolean isEndOfInput() {
-        return fill.state() == BlobFill.State.COMMITTED && position >= effectiveEnd();
+        return switch (fill.state()) {
+            case COMMITTED -> position >= effectiveEnd();
+            case PASS_THROUGH -> passThroughEnded();
+            default -> false;
+        };
+    }
+
+    private boolean passThroughEnded() {
+        if (end >= 0) {
+            return position >= end; // the last byte is only ever sent verified (or for a range, as the upstream had it)
+        }
+        BlobFill.Detached where = fill.detached();
+        if (file != null && where.bodyComplete()) {
+            return position >= where.written() && where.verified();
+        }
+        return relay != null && relay.complete() && Boolean.TRUE.equals(relay.verified());
     }
 
     @Override
     public ByteBuf readChunk(ByteBufAllocator allocator) throws IOException {
+        if (fill.state() == BlobFill.State.PASS_THROUGH && (file == null || position >= fill.written())) {
+            return fromUpstream();
+        }
         long available = available();
         if (available <= 0) {
             // Announce the wait, then look again: a fill that moved on in between either shows in the second look or
@@ -130,10 +157,20 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
         return readableLimit() - position;
     }
 
-    private long readableLimit() {
+    private long readableLimit() throws IOException {
         long written = fill.written();
         if (fill.state() == BlobFill.State.COMMITTED) {
             return effectiveEnd();
+        }
+        if (fill.state() == BlobFill.State.PASS_THROUGH) {
+            if (end >= 0 && written >= end) {
+                // The file has the whole span; a whole-blob reader may finish only if the full body verified.
+                if (wholeBlob() && !fill.detached().verified()) {
+                    throw new IOException("blob " + fill.digest() + " does not match its digest");
+                }
+                return end;
+            }
+            return written; // the rest comes from the upstream, which holds back the last byte itself
         }
         if (end < 0) {
             return written; // chunked: the terminating chunk itself waits for the commit
@@ -143,6 +180,83 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     private long effectiveEnd() {
         return end < 0 ? fill.written() : end;
+    }
+
+    /** Whether this reader sends the whole blob, so that it can and must check the digest. */
+    private boolean wholeBlob() {
+        if (start != 0) {
+            return false;
+        }
+        BlobFill.Head head = fill.head().getNow(null);
+        return end < 0 || (head != null && head.size().isPresent() && end == head.size().getAsLong());
+    }
+
+    /** The bytes after what the temp file had, from this reader's own upstream stream. */
+    private ByteBuf fromUpstream() throws IOException {
+        if (relay == null) {
+            BlobFill.Detached where = fill.detached();
+            if (file != null && where.bodyComplete()) {
+                // Every byte was in the file (the commit failed): nothing to fetch; only a bad body is left to report.
+                if (end < 0 && !where.verified()) {
+                    throw new IOException("blob " + fill.digest() + " does not match its digest");
+                }
+                return null;
+            }
+            MessageDigest hash = null;
+            if (wholeBlob()) {
+                hash = file != null ? clone(where.hash()) : fill.digest().newHasher();
+            }
+            Runnable wake = wakeUp == null ? () -> { } : wakeUp;
+            relay = PassThrough.start(fill.upstream(), fill.name(), fill.digest(), position, end, hash, wake);
+        }
+        ByteBuf chunk = relay.peek();
+        if (chunk == null) {
+            if (relay.complete()) {
+                if (Boolean.FALSE.equals(relay.verified())) {
+                    throw new IOException("blob " + fill.digest() + " from the upstream does not match its digest");
+                }
+                return null;
+            }
+            waiting.set(true);
+            chunk = relay.peek();
+            if (chunk == null) {
+                return null; // the relay wakes us when a chunk, the end or an error arrives
+            }
+            waiting.set(false);
+        }
+        int length = chunk.readableBytes();
+        if (end >= 0 && position + length >= end) {
+            Boolean verified = relay.verified();
+            if (Boolean.FALSE.equals(verified)) {
+                throw new IOException("blob " + fill.digest() + " from the upstream does not match its digest");
+            }
+            if (verified == null) {
+                // Hold back the last byte until the whole body has hashed to the digest.
+                length -= 1;
+                if (length == 0) {
+                    waiting.set(true);
+                    if (relay.verified() == null) {
+                        return null;
+                    }
+                    waiting.set(false);
+                    return fromUpstream();
+                }
+            }
+        }
+        ByteBuf out = chunk.readRetainedSlice(length);
+        position += length;
+        if (!chunk.isReadable()) {
+            relay.consumed(chunk);
+        }
+        return out;
+    }
+
+    private static MessageDigest clone(MessageDigest hash) throws IOException {
+        try {
+            return (MessageDigest) hash.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IOException("cannot continue the hash", e);
+        }
     }
 
     @Override
@@ -166,6 +280,11 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
         if (listener != null) {
             fill.removeListener(listener);
         }
-        file.close();
+        if (relay != null) {
+            relay.close();
+        }
+        if (file != null) {
+            file.close();
+        }
     }
 }

@@ -28,6 +28,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -40,19 +43,32 @@ import java.util.concurrent.CompletionException;
  *
  * <p>One request per connection is in progress at a time; requests a client pipelines wait in a short queue, so
  * responses go out in order. Request bodies are never read into memory: a mirror accepts none.
+ *
+ * <p>Each finished response is reported once to the {@link RequestObserver} (metrics, access log) with what its
+ * {@link RequestContext} learned; the {@link InFlightRequests} let a shutdown wait for responses under way.
  */
 public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final Logger log = LoggerFactory.getLogger(RegistryHandler.class);
-    /** One line per request; the JSON audit log of the operations issue replaces it. */
-    private static final Logger access = LoggerFactory.getLogger("longshore.access");
     private static final int MAX_PIPELINED = 16;
 
     private final RegistryService service;
+    private final RequestObserver observer;
+    private final InFlightRequests inFlight;
     private final Queue<HttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
 
     public RegistryHandler(RegistryService service) {
+        this(service, RequestObserver.NONE, new InFlightRequests());
+    }
+
+    public RegistryHandler(RegistryService service, RequestObserver observer, InFlightRequests inFlight) {
         this.service = service;
+        this.observer = observer;
+        this.inFlight = inFlight;
+    }
+
+    /** What the observer is told about a request besides its reply: kept from its arrival to its last byte. */
+    private record Arrival(HttpRequest request, RequestContext context, Instant time, long startNanos, long bytesBefore) {
     }
 
     @Override
@@ -73,7 +89,10 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
 
     private void handle(ChannelHandlerContext ctx, HttpRequest request) {
         busy = true;
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        inFlight.started();
+        RequestContext context = new RequestContext();
+        Arrival arrival = new Arrival(request, context, Instant.now(), System.nanoTime(), bytesWritten(ctx));
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !inFlight.draining();
         boolean head = request.method().equals(HttpMethod.HEAD);
         CompletableFuture<Reply> reply;
         if (request.decoderResult().isFailure()) {
@@ -82,7 +101,7 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
             keepAlive = false;
         } else {
             try {
-                reply = service.handle(request);
+                reply = service.handle(request, context);
             } catch (RuntimeException e) {
                 reply = CompletableFuture.failedFuture(e);
             }
@@ -92,15 +111,14 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
             keepAlive = false;
         }
         boolean keep = keepAlive;
-        long startNanos = System.nanoTime();
-        String requestLine = request.method() + " " + request.uri();
         reply.handle((r, e) -> e == null ? r : error(e))
-                .thenAccept(r -> ctx.executor().execute(() -> write(ctx, r, head, keep, requestLine, startNanos)));
+                .thenAccept(r -> ctx.executor().execute(() -> write(ctx, r, head, keep, arrival)));
     }
 
-    private void write(ChannelHandlerContext ctx, Reply reply, boolean head, boolean keepAlive, String requestLine, long startNanos) {
+    private void write(ChannelHandlerContext ctx, Reply reply, boolean head, boolean keepAlive, Arrival arrival) {
         if (!ctx.channel().isActive()) {
             closeQuietly(reply);
+            finished(ctx, arrival, reply, false);
             return;
         }
         HttpHeaders headers = reply.headers();
@@ -151,11 +169,7 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
             }
         }
         done.addListener((ChannelFutureListener) f -> {
-            if (access.isInfoEnabled()) {
-                access.info("{} {} {} {} {}ms{}", ctx.channel().remoteAddress(), requestLine, reply.status().code(),
-                        headers.get(Replies.CACHE_STATUS, "-"), (System.nanoTime() - startNanos) / 1_000_000,
-                        f.isSuccess() ? "" : " (ended early)");
-            }
+            finished(ctx, arrival, reply, f.isSuccess());
             if (!f.isSuccess()) {
                 // A fill that failed mid-body, or a client that went away: the body is short, so the connection must end.
                 log.debug("response to {} ended early: {}", ctx.channel().remoteAddress(), f.cause().toString());
@@ -166,6 +180,39 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
                 next(ctx);
             }
         });
+    }
+
+    /** Reports the response to the observer (which must not break the connection) and counts it out of the in-flight ones. */
+    private void finished(ChannelHandlerContext ctx, Arrival arrival, Reply reply, boolean completed) {
+        try {
+            String cacheStatus = reply.headers().get(Replies.CACHE_STATUS);
+            String prefix = Replies.CACHE_NAME + "; ";
+            if (cacheStatus != null && cacheStatus.startsWith(prefix)) {
+                cacheStatus = cacheStatus.substring(prefix.length());
+            }
+            long bytes = bytesWritten(ctx);
+            observer.finished(new RequestObserver.FinishedRequest(arrival.time(), clientAddress(ctx.channel().remoteAddress()),
+                    arrival.context().user(), arrival.request().method().name(), arrival.request().uri(), arrival.context().route(),
+                    arrival.context().upstream(), reply.status().code(), cacheStatus,
+                    bytes < 0 ? -1 : bytes - arrival.bytesBefore(), System.nanoTime() - arrival.startNanos(), completed));
+        } catch (RuntimeException e) {
+            log.warn("request observer failed", e);
+        } finally {
+            inFlight.finished();
+        }
+    }
+
+    /** Bytes written to the connection so far, from its {@link ByteCounter}; -1 without one. */
+    private static long bytesWritten(ChannelHandlerContext ctx) {
+        ByteCounter counter = ctx.pipeline().get(ByteCounter.class);
+        return counter == null ? -1 : counter.written();
+    }
+
+    private static String clientAddress(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+        }
+        return address == null ? null : address.toString();
     }
 
     private void next(ChannelHandlerContext ctx) {

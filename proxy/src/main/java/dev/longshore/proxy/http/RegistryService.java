@@ -40,6 +40,11 @@ public final class RegistryService {
 
     /** Answers one request; every failure arrives as a failed future (or a thrown RegistryException) for the handler. */
     public CompletableFuture<Reply> handle(HttpRequest request) {
+        return handle(request, new RequestContext());
+    }
+
+    /** As {@link #handle(HttpRequest)}, noting the route and upstream in {@code context} as soon as they are known. */
+    public CompletableFuture<Reply> handle(HttpRequest request, RequestContext context) {
         HttpMethod method = request.method();
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
@@ -47,10 +52,20 @@ public final class RegistryService {
                     "Longshore is a pull-through mirror: " + method + " " + uri.path() + " is not accepted");
         }
         if (uri.path().equals("/v2") || uri.path().equals("/v2/")) {
+            context.route(RequestContext.ROUTE_BASE);
             return CompletableFuture.completedFuture(Replies.apiBase()); // the version check names no registry
         }
         Upstreams.Selection selection = upstreams.select(uri.path(), uri.parameters());
+        context.upstream(selection.upstream().settings().name());
         Route route = Route.parse(selection.path());
+        context.route(switch (route) {
+            case Route.ApiBase ignored -> RequestContext.ROUTE_BASE;
+            case Route.Upload ignored -> RequestContext.ROUTE_UPLOAD;
+            case Route.Manifest ignored -> RequestContext.ROUTE_MANIFEST;
+            case Route.Blob ignored -> RequestContext.ROUTE_BLOB;
+            case Route.TagList ignored -> RequestContext.ROUTE_TAGS;
+            case Route.Referrers ignored -> RequestContext.ROUTE_REFERRERS;
+        });
         boolean head = method.equals(HttpMethod.HEAD);
         return switch (route) {
             case Route.ApiBase ignored -> CompletableFuture.completedFuture(Replies.apiBase());

@@ -62,6 +62,12 @@ public final class RateLimits {
         return reading != null && reading.low() && clock.instant().isBefore(reading.heldUntil());
     }
 
+    /** The pulls the upstream last said remain, for the metrics gauge; NaN before it said anything. */
+    public double remaining(String upstream) {
+        Reading reading = readings.get(upstream);
+        return reading == null ? Double.NaN : reading.remaining();
+    }
+
     private static Matcher match(String value) {
         if (value == null) {
             return null;

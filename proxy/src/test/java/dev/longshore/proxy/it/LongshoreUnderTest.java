@@ -41,6 +41,17 @@ final class LongshoreUnderTest implements AutoCloseable {
     }
 
     /**
+     * Longshore with {@code --offline} on {@code dataDir}: it serves only what that cache holds and never contacts the
+     * upstream, which stays configured so that routing is as in production.
+     */
+    static LongshoreUnderTest startOffline(UpstreamRegistry upstream, Path dataDir) throws Exception {
+        Settings settings = new Settings(new HostPort("127.0.0.1", 0), dataDir,
+                List.of(new UpstreamSettings("docker.io", upstream.url()))).withOffline(true);
+        LongshoreServer server = LongshoreServer.start(settings);
+        return new LongshoreUnderTest(server, "127.0.0.1:" + server.address().getPort());
+    }
+
+    /**
      * Longshore as a user would configure it: a YAML settings file (as for {@code --config}) with its listen address
      * replaced by 127.0.0.1 and a free port, and its data directory by {@code dataDir}.
      */
@@ -50,7 +61,9 @@ final class LongshoreUnderTest implements AutoCloseable {
         Files.writeString(file, yaml);
         Settings settings = SettingsFile.load(file)
                 .withListen(new HostPort("127.0.0.1", 0))
-                .withDataDir(dataDir);
+                .withDataDir(dataDir)
+                // The file's default admin port would collide between test classes running side by side.
+                .withAdminListen(java.util.Optional.empty());
         LongshoreServer server = LongshoreServer.start(settings);
         return new LongshoreUnderTest(server, "127.0.0.1:" + server.address().getPort());
     }

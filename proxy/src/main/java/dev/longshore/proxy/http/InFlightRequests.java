@@ -1,0 +1,50 @@
+package dev.longshore.proxy.http;
+
+import java.time.Duration;
+
+/**
+ * Counts the responses under way across all connections, so a graceful shutdown can wait for them: once
+ * {@link #drain() draining}, handlers answer with {@code Connection: close} and {@link #awaitIdle} waits for the count
+ * to reach zero.
+ */
+public final class InFlightRequests {
+    private int active;
+    private volatile boolean draining;
+
+    synchronized void started() {
+        active++;
+    }
+
+    synchronized void finished() {
+        active--;
+        if (active <= 0) {
+            notifyAll();
+        }
+    }
+
+    public synchronized int active() {
+        return active;
+    }
+
+    /** From now on, connections close after their current response. */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Waits until no response is under way, for at most {@code timeout}; true if none is. */
+    public synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (active > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+}

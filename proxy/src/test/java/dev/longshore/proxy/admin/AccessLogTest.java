@@ -1,0 +1,65 @@
+package dev.longshore.proxy.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.longshore.config.AccessLogTarget;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@ExtendWith(LeakWatcher.class)
+class AccessLogTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void accessLog_writesOneJsonLinePerRequest_withEveryField() throws Exception {
+        Path log = dir.resolve("logs").resolve("access.jsonl");
+        Instant before = Instant.now().minusSeconds(1);
+        try (AdminHarness harness = new AdminHarness(dir.resolve("data"), 16 * 1024, new AccessLogTarget.File(log))) {
+            String blob = harness.upstream.blobPath(harness.upstream.layerDigest);
+            assertThat(harness.pull("GET", blob + "?ns=" + AdminHarness.UPSTREAM).statusCode()).isEqualTo(200);
+            assertThat(harness.pull("HEAD", "/v2/team/missing/manifests/1").statusCode()).isEqualTo(404);
+            assertThat(harness.pull("PUT", "/v2/team/app/manifests/1").statusCode()).isEqualTo(405);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 3);
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(3);
+
+        JsonNode get = AdminHarness.JSON.readTree(lines.get(0));
+        assertThat(get.fieldNames()).toIterable().containsExactly("time", "client", "user", "method", "path", "route",
+                "status", "bytes", "cache", "upstream", "durationMs", "completed");
+        assertThat(Instant.parse(get.get("time").asText())).isAfter(before);
+        assertThat(get.get("client").asText()).isEqualTo("127.0.0.1");
+        assertThat(get.get("user").isNull()).isTrue();
+        assertThat(get.get("method").asText()).isEqualTo("GET");
+        assertThat(get.get("path").asText()).endsWith("/blobs/" + "sha256:" + get.get("path").asText().split("sha256:")[1]).contains("?ns=registry.test");
+        assertThat(get.get("route").asText()).isEqualTo("blob");
+        assertThat(get.get("status").asInt()).isEqualTo(200);
+        assertThat(get.get("bytes").asLong()).isGreaterThan(16 * 1024);
+        assertThat(get.get("cache").asText()).isEqualTo("fwd=miss");
+        assertThat(get.get("upstream").asText()).isEqualTo(AdminHarness.UPSTREAM);
+        assertThat(get.get("durationMs").asDouble()).isGreaterThanOrEqualTo(0);
+        assertThat(get.get("completed").asBoolean()).isTrue();
+
+        JsonNode head = AdminHarness.JSON.readTree(lines.get(1));
+        assertThat(head.get("method").asText()).isEqualTo("HEAD");
+        assertThat(head.get("status").asInt()).isEqualTo(404);
+        assertThat(head.get("route").asText()).isEqualTo("manifest");
+        assertThat(head.get("cache").isNull()).isTrue();
+
+        JsonNode put = AdminHarness.JSON.readTree(lines.get(2));
+        assertThat(put.get("method").asText()).isEqualTo("PUT");
+        assertThat(put.get("status").asInt()).isEqualTo(405);
+        assertThat(put.get("route").asText()).isEqualTo("other");
+        assertThat(put.get("upstream").isNull()).isTrue();
+    }
+}
