@@ -120,7 +120,8 @@ public final class LongshoreServer implements AutoCloseable {
         // Parsed before anything is opened, so a bad pin fails like any other bad setting.
         Pins pins = new Pins(lifecycleSettings.pins().stream()
                 .map(pin -> ImageReference.parse("pins", pin, settings.defaultUpstream().name())).toList());
-        CacheStorage storage = CacheStorage.open(settings.dataDir(), clock);
+        // The cached bytes are counted in the background (CacheLifecycle), so a large cache starts serving at once.
+        CacheStorage storage = CacheStorage.open(settings.dataDir(), clock, false);
         EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longshore-accept"), NioIoHandler.newFactory());
         EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("longshore-io"), NioIoHandler.newFactory());
         // Upstream connections get event loops of their own: a fill's every chunk passes through its connection's

@@ -75,6 +75,14 @@ public final class CacheStorage implements AutoCloseable {
      * counts the bytes in the cache.
      */
     public static CacheStorage open(Path dataDir, Clock clock) throws IOException {
+        return open(dataDir, clock, true);
+    }
+
+    /**
+     * @param countUsageNow count the cached bytes before returning; false leaves {@link #countUsage} to the caller, so
+     *                      that a server with a million blobs starts serving without waiting for the count
+     */
+    public static CacheStorage open(Path dataDir, Clock clock, boolean countUsageNow) throws IOException {
         StorageLayout layout = new StorageLayout(dataDir);
         // The lock first: it keeps a second process from deleting the first one's fills in progress from tmp/.
         DataDirectoryLock lock = DataDirectoryLock.acquire(dataDir);
@@ -88,7 +96,9 @@ public final class CacheStorage implements AutoCloseable {
         try {
             CacheStorage storage = new CacheStorage(lock, BlobStore.open(dataDir), index, clock);
             storage.settleJournal();
-            index.forEachBlobSize(storage.usage::add);
+            if (countUsageNow) {
+                storage.countUsage();
+            }
             return storage;
         } catch (IOException | RuntimeException e) {
             index.close();
@@ -107,6 +117,36 @@ public final class CacheStorage implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /**
+     * Counts the bytes of every blob into {@link #usage()}, over a snapshot taken while every digest lock is held:
+     * publishes and deletes after it move the usage themselves, and the scan never sees them, so nothing counts twice.
+     * Runs once; a second call does nothing.
+     */
+    public void countUsage() {
+        if (usage.counted()) {
+            return;
+        }
+        for (ReentrantLock stripe : stripes) {
+            stripe.lock();
+        }
+        boolean[] unlocked = {false};
+        try {
+            index.forEachBlobSize(usage::add, () -> {
+                for (ReentrantLock stripe : stripes) {
+                    stripe.unlock();
+                }
+                unlocked[0] = true;
+            });
+        } finally {
+            if (!unlocked[0]) {
+                for (ReentrantLock stripe : stripes) {
+                    stripe.unlock();
+                }
+            }
+        }
+        usage.markCounted();
     }
 
     /** Bytes in the cache, in total and per upstream. */

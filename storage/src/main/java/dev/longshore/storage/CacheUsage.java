@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bytes of committed blobs, in total and per upstream, kept in memory so that checking the budget never scans the
- * index. Counted once from the index at startup, then moved by every publish and delete ({@link CacheStorage} keeps
+ * index. Counted once from the index at startup (in the background for the server: a million blobs take a second),
+ * then moved by every publish and delete ({@link CacheStorage} keeps
  * the two in step under its per-digest locks). The sizes are the blobs' content lengths, not the blocks they occupy.
  *
  * <p>Thread-safe.
@@ -17,6 +18,16 @@ public final class CacheUsage {
     private final AtomicLong totalBytes = new AtomicLong();
     private final AtomicLong blobCount = new AtomicLong();
     private final ConcurrentHashMap<String, AtomicLong> upstreamBytes = new ConcurrentHashMap<>();
+    private volatile boolean counted;
+
+    /** Whether the startup count is done; until then the figures are too low, and eviction must wait. */
+    public boolean counted() {
+        return counted;
+    }
+
+    void markCounted() {
+        counted = true;
+    }
 
     void add(String upstream, long size) {
         totalBytes.addAndGet(size);

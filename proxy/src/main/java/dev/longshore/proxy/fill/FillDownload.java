@@ -369,9 +369,11 @@ final class FillDownload {
         long written = fill.writer().written();
         boolean verified = bodyComplete && verifies(hash);
         storageErrors.failed(what, error);
+        // The state first, the unlink after: a reader opening the temp file in between either still finds it, or sees
+        // PASS_THROUGH and goes to the upstream; never a missing file in a fill that looks alive.
+        fill.detached(new BlobFill.Detached(written, hash, bodyComplete, verified));
         fill.writer().abort();
         onEnd.run();
-        fill.detached(new BlobFill.Detached(written, hash, bodyComplete, verified));
     }
 
     private boolean verifies(MessageDigest hash) {

@@ -57,10 +57,10 @@ public final class CacheLifecycle implements AutoCloseable {
         this.gc = new GarbageCollector(storage, settings, pins);
         this.timer = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("longshore-lifecycle", true));
         if (eviction.hasBudget()) {
-            log.info("Cache budget: {}{}; evicting above {}% down to {}%; {} now",
+            log.info("Cache budget: {}{}; evicting above {}% down to {}%",
                     settings.maxSize().isPresent() ? Sizes.format(settings.maxSize().getAsLong()) : "unbounded",
                     settings.upstreamMaxSizes().isEmpty() ? "" : ", per upstream " + settings.upstreamMaxSizes(),
-                    (int) (Budget.HIGH * 100), (int) (Budget.LOW * 100), storage.usage());
+                    (int) (Budget.HIGH * 100), (int) (Budget.LOW * 100));
         }
     }
 
@@ -73,6 +73,7 @@ public final class CacheLifecycle implements AutoCloseable {
         }
         every(intervals.gc(), () -> storageExecutor.execute(() -> runExclusively("GC", gc::run)));
         storageExecutor.execute(() -> runExclusively("reconciliation", () -> {
+            storage.countUsage();
             CacheStorage.Reconciliation done = storage.reconcile();
             if (done.changedAnything()) {
                 log.info("Reconciled the index with the blob files: indexed {} file(s) without a record, dropped {} record(s) without a file",

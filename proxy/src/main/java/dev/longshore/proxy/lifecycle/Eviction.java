@@ -47,6 +47,9 @@ public final class Eviction {
     /** Whether any budget is past its high watermark: cheap, for a check after every commit. */
     public boolean needed() {
         CacheUsage usage = storage.usage();
+        if (!usage.counted()) {
+            return false; // the startup count is still running; it requests a run when done
+        }
         if (global.isPresent() && global.get().excess(usage.totalBytes()) > 0) {
             return true;
         }

@@ -97,6 +97,10 @@ final class FakeRegistry implements AutoCloseable {
         return "{\"mediaType\":\"" + type + "\",\"digest\":\"" + digest + "\",\"size\":1}";
     }
 
+    byte[] bytes(String repository, Digest digest) {
+        return byPath.get("/v2/" + repository + "/blobs/" + digest).bytes();
+    }
+
     /** How many times the blob was fetched with GET. */
     int blobGets(Digest digest) {
         AtomicInteger count = blobGets.get(digest);

@@ -40,10 +40,17 @@ final class LifecycleMirror implements AutoCloseable {
         return new LifecycleMirror(new Settings(new HostPort("127.0.0.1", 0), data, settings), lifecycle);
     }
 
-    HttpResponse<byte[]> get(String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
-                .timeout(Duration.ofSeconds(20)).build();
-        return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> get(String path, String... headers) throws Exception {
+        return getAsync(path, headers).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> getAsync(String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + path))
+                .timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     /** GETs a blob through the mirror, checks it is whole, and waits for its fill to commit. */

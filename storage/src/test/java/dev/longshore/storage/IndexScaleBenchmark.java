@@ -1,0 +1,110 @@
+package dev.longshore.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * How the index scales: start-up time (opening the storage, which settles the journal and counts the bytes of every
+ * blob) and lookup latency, at 10 000, 100 000 and 1 000 000 blobs with a tenth as many tags (100 000 at the top).
+ * A plain main, not a test: {@code java -cp <storage test classpath> dev.longshore.storage.IndexScaleBenchmark [max]}.
+ * It lives here rather than in benchmarks/ because the JMH module was still being built when this was written.
+ */
+public final class IndexScaleBenchmark {
+
+    private static final int LOOKUPS = 200_000;
+
+    public static void main(String[] args) throws IOException {
+        int max = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        System.out.printf("%10s %10s %9s %10s %12s %12s %12s %12s %16s%n", "blobs", "tags", "open ms", "count ms", "blob p50 us",
+                "blob p99 us", "tag p50 us", "tag p99 us", "LRU pick 10% ms");
+        for (int blobs = 10_000; blobs <= max; blobs *= 10) {
+            run(blobs, blobs / 10);
+        }
+    }
+
+    private static void run(int blobCount, int tagCount) throws IOException {
+        Path dir = Files.createTempDirectory("longshore-index-scale");
+        try {
+            Digest[] digests = new Digest[blobCount];
+            Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
+            try (CacheStorage storage = CacheStorage.open(dir)) {
+                List<BlobRecord> batch = new ArrayList<>();
+                for (int i = 0; i < blobCount; i++) {
+                    digests[i] = digest(i);
+                    batch.add(new BlobRecord(digests[i], 1024L * (i % 4096 + 1), t0.plusSeconds(i), i % 2 == 0 ? "docker.io" : "ghcr.io"));
+                    if (batch.size() == 10_000) {
+                        storage.index().putBlobs(batch);
+                        batch.clear();
+                    }
+                }
+                storage.index().putBlobs(batch);
+                for (int i = 0; i < tagCount; i++) {
+                    storage.index().putTag(tagKey(i), new TagRecord(digests[i], t0));
+                }
+            }
+
+            // As the server opens it: serving can start here; the byte count runs in the background after.
+            long openStart = System.nanoTime();
+            try (CacheStorage storage = CacheStorage.open(dir, java.time.Clock.systemUTC(), false)) {
+                long openNanos = System.nanoTime() - openStart;
+                long countStart = System.nanoTime();
+                storage.countUsage();
+                long countNanos = System.nanoTime() - countStart;
+                if (storage.usage().blobCount() != blobCount) {
+                    throw new IllegalStateException("counted " + storage.usage().blobCount() + " blobs, not " + blobCount);
+                }
+                Random random = new Random(1);
+                long[] blobNanos = new long[LOOKUPS];
+                long[] tagNanos = new long[LOOKUPS];
+                // Two passes, the first to warm the JIT and the block cache; the second is reported.
+                for (int pass = 0; pass < 2; pass++)
+                for (int i = 0; i < LOOKUPS; i++) {
+                    Digest digest = digests[random.nextInt(blobCount)];
+                    long start = System.nanoTime();
+                    storage.index().blob(digest).orElseThrow();
+                    blobNanos[i] = System.nanoTime() - start;
+                    TagKey key = tagKey(random.nextInt(tagCount));
+                    start = System.nanoTime();
+                    storage.index().tag(key).orElseThrow();
+                    tagNanos[i] = System.nanoTime() - start;
+                }
+                long pickStart = System.nanoTime();
+                EvictionCandidates.oldest(storage.index(), null, storage.usage().totalBytes() / 10, d -> false);
+                long pickNanos = System.nanoTime() - pickStart;
+                System.out.printf("%10d %10d %9.0f %10.0f %12.1f %12.1f %12.1f %12.1f %16.0f%n", blobCount, tagCount, openNanos / 1e6,
+                        countNanos / 1e6,
+                        percentile(blobNanos, 50) / 1e3, percentile(blobNanos, 99) / 1e3,
+                        percentile(tagNanos, 50) / 1e3, percentile(tagNanos, 99) / 1e3, pickNanos / 1e6);
+            }
+        } finally {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static Digest digest(int i) {
+        return Digest.sha256Of(ByteBuffer.allocate(4).putInt(i).array());
+    }
+
+    private static TagKey tagKey(int i) {
+        return new TagKey("docker.io", "team/app" + (i / 100), "v" + i);
+    }
+
+    private static double percentile(long[] nanos, int p) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, sorted.length * p / 100)];
+    }
+}
