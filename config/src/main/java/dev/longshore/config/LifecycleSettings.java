@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -83,12 +84,33 @@ public record LifecycleSettings(OptionalLong maxSize, Map<String, Long> upstream
 
     /** The lifecycle keys of a settings file; {@link SettingsFile#load} has already rejected unknown keys. */
     public static LifecycleSettings load(Path file) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(Files.readString(file));
-        } catch (IOException e) {
-            throw new SettingsException("--config", "cannot read " + file + ": " + e.getMessage());
+        return load(Optional.of(file), Map.of());
+    }
+
+    /**
+     * The lifecycle keys of the settings file (if any) with the {@code LONGSHORE_...} variables over it, the same
+     * layering {@link SettingsFile#load(Optional, Map)} applies; a bad value names the variable it came from.
+     */
+    public static LifecycleSettings load(Optional<Path> file, Map<String, String> environment) {
+        JsonNode fileRoot = null;
+        if (file.isPresent()) {
+            try {
+                fileRoot = YAML.readTree(Files.readString(file.get()));
+            } catch (IOException e) {
+                throw new SettingsException("--config", "cannot read " + file.get() + ": " + e.getMessage());
+            }
         }
+        EnvironmentOverrides env = EnvironmentOverrides.from(environment);
+        // Problems with the variables themselves are reported by SettingsFile, which loads the same layering.
+        JsonNode root = env.applyTo(fileRoot, new SettingsProblems());
+        try {
+            return parse(root);
+        } catch (SettingsException e) {
+            throw env.attribute(e);
+        }
+    }
+
+    private static LifecycleSettings parse(JsonNode root) {
         LifecycleSettings settings = DEFAULTS;
         if (root == null || !root.isObject()) {
             return settings;

@@ -79,4 +79,20 @@ class LifecycleSettingsTest {
         assertThat(LifecycleSettings.DEFAULTS.gcGrace()).isEqualTo(Duration.ofHours(1));
         assertThat(Optional.of(LifecycleSettings.DEFAULTS.upstreamMaxSizes())).contains(Map.of());
     }
+
+    @Test
+    void load_environmentOverridesTheFilesBudgetAndGc_andBadValuesNameTheVariable() throws Exception {
+        Path file = dir.resolve("longshore.yaml");
+        Files.writeString(file, "maxSize: 10GiB\ngcAge: 30d\n");
+
+        LifecycleSettings settings = LifecycleSettings.load(Optional.of(file),
+                Map.of("LONGSHORE_MAX_SIZE", "2GiB", "LONGSHORE_GC_GRACE", "2h"));
+
+        assertThat(settings.maxSize()).hasValue(2L << 30);
+        assertThat(settings.gcAge()).isEqualTo(Duration.ofDays(30));
+        assertThat(settings.gcGrace()).isEqualTo(Duration.ofHours(2));
+        assertThat(LifecycleSettings.load(Optional.empty(), Map.of("LONGSHORE_MAX_SIZE", "1GiB")).maxSize()).hasValue(1L << 30);
+        assertThatThrownBy(() -> LifecycleSettings.load(Optional.empty(), Map.of("LONGSHORE_MAX_SIZE", "lots")))
+                .isInstanceOfSatisfying(SettingsException.class, e -> assertThat(e.key()).isEqualTo("maxSize (from LONGSHORE_MAX_SIZE)"));
+    }
 }

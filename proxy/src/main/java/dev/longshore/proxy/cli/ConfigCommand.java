@@ -52,9 +52,7 @@ public final class ConfigCommand implements Runnable {
         public Integer call() {
             SettingsProblems problems = new SettingsProblems();
             Settings settings = problems.attempt(() -> SettingsFile.load(Optional.ofNullable(config), environment), null);
-            if (config != null) {
-                problems.attempt(() -> LifecycleSettings.load(config), null);
-            }
+            problems.attempt(() -> LifecycleSettings.load(Optional.ofNullable(config), environment), null);
             problems.throwIfAny();
             PrintWriter out = spec.commandLine().getOut();
             for (String ignored : EnvironmentOverrides.from(environment).ignored()) {

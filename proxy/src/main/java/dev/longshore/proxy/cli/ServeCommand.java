@@ -104,9 +104,9 @@ public final class ServeCommand implements Callable<Integer> {
         return settings;
     }
 
-    /** Budgets, pins and GC: the settings file's, with {@code --max-size} and {@code --pin} on top. */
+    /** Budgets, pins and GC: the settings file's, the environment over it, {@code --max-size} and {@code --pin} on top. */
     public LifecycleSettings lifecycleSettings() {
-        LifecycleSettings lifecycle = config == null ? LifecycleSettings.DEFAULTS : LifecycleSettings.load(config);
+        LifecycleSettings lifecycle = LifecycleSettings.load(Optional.ofNullable(config), environment);
         if (maxSize != null) {
             lifecycle = lifecycle.withMaxSize(Sizes.parse("--max-size", maxSize));
         }
