@@ -1,4 +1,11 @@
-package dev.longshore.storage;
+package dev.longshore.benchmarks.index;
+
+import dev.longshore.storage.BlobRecord;
+import dev.longshore.storage.CacheStorage;
+import dev.longshore.storage.Digest;
+import dev.longshore.storage.EvictionCandidates;
+import dev.longshore.storage.TagKey;
+import dev.longshore.storage.TagRecord;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,8 +22,8 @@ import java.util.stream.Stream;
 /**
  * How the index scales: start-up time (opening the storage, which settles the journal and counts the bytes of every
  * blob) and lookup latency, at 10 000, 100 000 and 1 000 000 blobs with a tenth as many tags (100 000 at the top).
- * A plain main, not a test: {@code java -cp <storage test classpath> dev.longshore.storage.IndexScaleBenchmark [max]}.
- * It lives here rather than in benchmarks/ because the JMH module was still being built when this was written.
+ * A plain main rather than JMH, because the interesting figure is the one-off start-up at each size:
+ * {@code java -cp benchmarks/target/benchmarks.jar dev.longshore.benchmarks.index.IndexScaleBenchmark [max]}.
  */
 public final class IndexScaleBenchmark {
 
