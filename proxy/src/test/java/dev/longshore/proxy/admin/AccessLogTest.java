@@ -1,5 +1,6 @@
 package dev.longshore.proxy.admin;
 
+import dev.longshore.proxy.testing.LeakWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.longshore.config.AccessLogTarget;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.longshore.proxy.admin;
 
+import dev.longshore.proxy.testing.LeakWatcher;
 import dev.longshore.config.AccessLogTarget;
 import dev.longshore.storage.Digest;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.longshore.proxy.fill;
 
+import dev.longshore.proxy.testing.LeakWatcher;
 import dev.longshore.proxy.fill.RawClient.Body;
 import dev.longshore.storage.Digest;
 import io.netty.buffer.ByteBufAllocator;

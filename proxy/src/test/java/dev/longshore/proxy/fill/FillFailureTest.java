@@ -1,5 +1,6 @@
 package dev.longshore.proxy.fill;
 
+import dev.longshore.proxy.testing.LeakWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longshore.proxy.fill.FakeBlobUpstream.Request;

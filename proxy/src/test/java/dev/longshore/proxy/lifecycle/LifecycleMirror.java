@@ -1,5 +1,6 @@
 package dev.longshore.proxy.lifecycle;
 
+import dev.longshore.proxy.testing.MutableClock;
 import dev.longshore.config.HostPort;
 import dev.longshore.config.LifecycleSettings;
 import dev.longshore.config.Settings;

@@ -1,5 +1,6 @@
 package dev.longshore.proxy.pull;
 
+import dev.longshore.proxy.testing.MutableClock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.longshore.config.HostPort;

@@ -1,5 +1,6 @@
 package dev.longshore.proxy.pull;
 
+import dev.longshore.proxy.testing.MutableClock;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.Test;

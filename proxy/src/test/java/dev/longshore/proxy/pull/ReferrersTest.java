@@ -1,5 +1,6 @@
 package dev.longshore.proxy.pull;
 
+import dev.longshore.proxy.testing.LeakWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.longshore.storage.Digest;
 import mockwebserver3.MockResponse;

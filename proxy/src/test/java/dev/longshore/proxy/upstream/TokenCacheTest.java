@@ -1,5 +1,6 @@
 package dev.longshore.proxy.upstream;
 
+import dev.longshore.proxy.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package dev.longshore.proxy.upstream;
 
+import dev.longshore.proxy.testing.LeakWatcher;
+import dev.longshore.proxy.testing.MutableClock;
 import dev.longshore.config.UpstreamSettings;
 import dev.longshore.config.UpstreamSettings.Credentials;
 import io.netty.channel.EventLoopGroup;

@@ -1,5 +1,6 @@
 package dev.longshore.proxy.upstream;
 
+import dev.longshore.proxy.testing.LeakWatcher;
 import dev.longshore.config.UpstreamSettings;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;

@@ -1,4 +1,4 @@
-package dev.longshore.proxy.fill;
+package dev.longshore.proxy.testing;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Fails a test class when Netty reports a leaked buffer. Netty only logs leaks (when a leaked buffer is
  * collected and a later allocation notices), so this listens to its logger and provokes the check at the end.
  */
-final class LeakWatcher implements BeforeAllCallback, AfterAllCallback {
+public final class LeakWatcher implements BeforeAllCallback, AfterAllCallback {
 
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
