@@ -100,16 +100,27 @@ public final class BlobWriter implements AutoCloseable {
      * visible. On a mismatch or an I/O failure the temp file is deleted.
      */
     public StoredBlob verify() throws IOException {
+        return verify(() -> {
+        });
+    }
+
+    /**
+     * {@link #verify()}, running {@code onDigestMatched} as soon as the digest is known to match and before the fsync:
+     * whoever streams the temp file to clients may finish them then, since the bytes are right; only the cache's
+     * durability is still to come.
+     */
+    public StoredBlob verify(Runnable onDigestMatched) throws IOException {
         requireOpen();
         try {
             hook.beforeCommit(expected);
-            // Durable before visible: after a crash a committed path never holds a partial file.
-            channel.force(true);
-            channel.close();
             Digest actual = Digest.of(expected.algorithm(), hasher.digest());
             if (!actual.equals(expected)) {
                 throw new DigestMismatchException(expected, actual);
             }
+            onDigestMatched.run();
+            // Durable before visible: after a crash a committed path never holds a partial file.
+            channel.force(true);
+            channel.close();
         } catch (IOException | RuntimeException e) {
             abort();
             throw e;

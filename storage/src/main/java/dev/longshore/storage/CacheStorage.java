@@ -185,7 +185,13 @@ public final class CacheStorage implements AutoCloseable {
      * upstream already brought it.
      */
     public StoredBlob commit(BlobWriter writer, String upstream) throws IOException {
-        StoredBlob verified = writer.verify();
+        return commit(writer, upstream, () -> {
+        });
+    }
+
+    /** {@link #commit(BlobWriter, String)}, telling {@code onDigestMatched} as soon as the digest matched (before the fsync). */
+    public StoredBlob commit(BlobWriter writer, String upstream, Runnable onDigestMatched) throws IOException {
+        StoredBlob verified = writer.verify(onDigestMatched);
         Digest digest = verified.digest();
         ReentrantLock stripe = stripe(digest);
         StoredBlob published;

@@ -54,6 +54,7 @@ public final class BlobFill {
     private final CompletableFuture<Head> head = new CompletableFuture<>();
     private final Set<Runnable> listeners = ConcurrentHashMap.newKeySet();
     private volatile State state = State.STREAMING;
+    private volatile boolean digestVerified;
     private volatile RegistryException failure;
     private volatile StoredBlob committed;
 
@@ -132,6 +133,19 @@ public final class BlobFill {
     }
 
     void progressed() {
+        notifyListeners();
+    }
+
+    /**
+     * Whether the whole body is in the temp file and hashes to the digest. From then on readers may send the last
+     * byte: the bytes are right, and only the cache's durability (fsync, rename) is still to come.
+     */
+    public boolean digestVerified() {
+        return digestVerified;
+    }
+
+    void verifiedDigest() {
+        digestVerified = true;
         notifyListeners();
     }
 

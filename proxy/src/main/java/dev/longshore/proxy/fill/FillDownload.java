@@ -325,7 +325,8 @@ final class FillDownload {
         // Taken before the commit consumes the hash: if the commit fails, readers still verify the body with it.
         MessageDigest whole = fill.writer().hashSoFar();
         try {
-            blob = storage.commit(fill.writer(), upstream.settings().name());
+            // Readers may finish once the digest matched; the fsync and the rename only make the cache durable.
+            blob = storage.commit(fill.writer(), upstream.settings().name(), fill::verifiedDigest);
         } catch (DigestMismatchException e) {
             fail(FillFailure.DIGEST_MISMATCH, new RegistryException(ErrorCode.UPSTREAM_UNAVAILABLE, "upstream "
                     + upstream.settings().name() + " sent content for " + fill.digest() + " that hashes to " + e.actual(), e));

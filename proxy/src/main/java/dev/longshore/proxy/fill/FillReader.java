@@ -98,6 +98,7 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
     public boolean isEndOfInput() {
         return switch (fill.state()) {
             case COMMITTED -> position >= effectiveEnd();
+            case STREAMING -> fill.digestVerified() && position >= effectiveEnd();
             case PASS_THROUGH -> passThroughEnded();
             default -> false;
         };
@@ -159,7 +160,8 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     private long readableLimit() throws IOException {
         long written = fill.written();
-        if (fill.state() == BlobFill.State.COMMITTED) {
+        if (fill.state() == BlobFill.State.COMMITTED
+                || (fill.state() == BlobFill.State.STREAMING && fill.digestVerified())) {
             return effectiveEnd();
         }
         if (fill.state() == BlobFill.State.PASS_THROUGH) {
