@@ -18,6 +18,8 @@ public enum ErrorCode {
     UNSUPPORTED(HttpResponseStatus.METHOD_NOT_ALLOWED, "the operation is unsupported"),
     RANGE_INVALID(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "requested range not satisfiable"),
     TOOMANYREQUESTS(HttpResponseStatus.TOO_MANY_REQUESTS, "too many requests"),
+    /** Not in the spec's table: a request that is not valid HTTP or has a malformed URI, before any route applies. */
+    REQUEST_INVALID(HttpResponseStatus.BAD_REQUEST, "malformed request"),
     /** Not in the spec's table: the upstream could not be reached or answered badly, and the cache had nothing to offer. */
     UPSTREAM_UNAVAILABLE(HttpResponseStatus.BAD_GATEWAY, "the upstream registry is unavailable"),
     /** Not in the spec's table: a bug or a local fault (disk, index); the detail says which. */

@@ -61,7 +61,7 @@ public final class ServeCommand implements Callable<Integer> {
     String accessLog;
 
     @Option(names = "--max-size", paramLabel = "SIZE",
-            description = "Budget for cached blobs, e.g. 500GiB; least recently used blobs are evicted above 95% of it, down to 85% "
+            description = "Budget for cached blobs, e.g. 500GiB; least recently used blobs are evicted above 95%% of it, down to 85%% "
                     + "(default: none, or maxSize in the settings file).")
     String maxSize;
 

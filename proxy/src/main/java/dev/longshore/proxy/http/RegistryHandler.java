@@ -30,11 +30,14 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of the server pipeline ({@code HttpServerCodec → ChunkedWriteHandler → RegistryHandler}): takes
@@ -43,6 +46,11 @@ import java.util.concurrent.CompletionException;
  *
  * <p>One request per connection is in progress at a time; requests a client pipelines wait in a short queue, so
  * responses go out in order. Request bodies are never read into memory: a mirror accepts none.
+ *
+ * <p>A connection must deliver a complete request head within {@link #REQUEST_WAIT} of opening or of its last
+ * response, or it is closed: idle keep-alive connections and clients that drip header lines would otherwise hold a
+ * file descriptor each for as long as they like. A response under way is never cut by this (a slow reader is paced,
+ * not timed out).
  *
  * <p>Each finished response is reported once to the {@link RequestObserver} (metrics, access log) with what its
  * {@link RequestContext} learned; the {@link InFlightRequests} let a shutdown wait for responses under way.
@@ -56,15 +64,49 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
     private final InFlightRequests inFlight;
     private final Queue<HttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
+    private final Duration requestWait;
+    private ScheduledFuture<?> requestTimer;
+
+    /** How long a connection may wait for its next complete request head; about nginx's keepalive_timeout. */
+    public static final Duration REQUEST_WAIT = Duration.ofSeconds(60);
 
     public RegistryHandler(RegistryService service) {
         this(service, RequestObserver.NONE, new InFlightRequests());
     }
 
     public RegistryHandler(RegistryService service, RequestObserver observer, InFlightRequests inFlight) {
+        this(service, observer, inFlight, REQUEST_WAIT);
+    }
+
+    RegistryHandler(RegistryService service, RequestObserver observer, InFlightRequests inFlight, Duration requestWait) {
         this.service = service;
         this.observer = observer;
         this.inFlight = inFlight;
+        this.requestWait = requestWait;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        awaitRequest(ctx);
+        super.channelActive(ctx);
+    }
+
+    /** Starts the clock for the next request head: the connection is closed if none completes in time. */
+    private void awaitRequest(ChannelHandlerContext ctx) {
+        cancelRequestTimer();
+        requestTimer = ctx.executor().schedule(() -> {
+            if (!busy) {
+                log.debug("closing {}: no complete request within {}", ctx.channel().remoteAddress(), requestWait);
+                ctx.close();
+            }
+        }, requestWait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelRequestTimer() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
     }
 
     /** What the observer is told about a request besides its reply: kept from its arrival to its last byte. */
@@ -76,6 +118,7 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
         if (!(msg instanceof HttpRequest request)) {
             return; // request body content: a mirror has no use for it, and SimpleChannelInboundHandler releases it
         }
+        cancelRequestTimer();
         if (busy) {
             if (waiting.size() >= MAX_PIPELINED) {
                 ctx.close();
@@ -96,7 +139,7 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
         boolean head = request.method().equals(HttpMethod.HEAD);
         CompletableFuture<Reply> reply;
         if (request.decoderResult().isFailure()) {
-            reply = CompletableFuture.completedFuture(error(new RegistryException(ErrorCode.NAME_INVALID,
+            reply = CompletableFuture.completedFuture(error(new RegistryException(ErrorCode.REQUEST_INVALID,
                     "malformed HTTP request: " + request.decoderResult().cause().getMessage())));
             keepAlive = false;
         } else {
@@ -220,6 +263,8 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
         HttpRequest request = waiting.poll();
         if (request != null) {
             handle(ctx, request);
+        } else {
+            awaitRequest(ctx);
         }
     }
 
@@ -251,6 +296,7 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelRequestTimer();
         waiting.clear();
         super.channelInactive(ctx);
     }

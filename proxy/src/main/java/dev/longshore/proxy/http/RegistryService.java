@@ -46,7 +46,7 @@ public final class RegistryService {
     /** As {@link #handle(HttpRequest)}, noting the route and upstream in {@code context} as soon as they are known. */
     public CompletableFuture<Reply> handle(HttpRequest request, RequestContext context) {
         HttpMethod method = request.method();
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        QueryStringDecoder uri = decode(request.uri());
         if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
             throw new RegistryException(ErrorCode.UNSUPPORTED,
                     "Longshore is a pull-through mirror: " + method + " " + uri.path() + " is not accepted");
@@ -76,6 +76,27 @@ public final class RegistryService {
             case Route.TagList t -> tagLists.get(request(request, uri, selection, t.name()));
             case Route.Referrers r -> referrers.get(request(request, uri, selection, r.name()), r.digest());
         };
+    }
+
+    /**
+     * Decodes the request URI up front, so that a malformed escape is the client's 400 rather than a failure deep in
+     * routing. An encoded slash is refused: {@code a%2Fb} must not become the repository {@code a/b} (or a registry
+     * prefix) by the back door of decoding.
+     */
+    private static QueryStringDecoder decode(String rawUri) {
+        int query = rawUri.indexOf('?');
+        String rawPath = query < 0 ? rawUri : rawUri.substring(0, query);
+        if (rawPath.toLowerCase(java.util.Locale.ROOT).contains("%2f")) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, "an encoded slash (%2F) is not allowed in a repository name");
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(rawUri);
+        try {
+            uri.path();
+            uri.parameters();
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.REQUEST_INVALID, "the request URI is not validly percent-encoded: " + e.getMessage());
+        }
+        return uri;
     }
 
     private PullRequest request(HttpRequest request, QueryStringDecoder uri, Upstreams.Selection selection, RepositoryName name) {

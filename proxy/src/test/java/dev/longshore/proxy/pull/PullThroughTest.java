@@ -75,6 +75,16 @@ class PullThroughTest {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** Sends {@code GET path} as raw bytes and returns the whole response as text. */
+    private String rawGet(String path) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", longshore.address().getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     private static JsonNode firstError(HttpResponse<byte[]> response) throws IOException {
         return JSON.readTree(response.body()).get("errors").get(0);
     }
@@ -269,10 +279,20 @@ class PullThroughTest {
         assertThat(digest.statusCode()).isEqualTo(400);
         assertThat(firstError(digest).get("code").asText()).isEqualTo("DIGEST_INVALID");
 
-        // Decoded, the path has more segments and is no blob route at all.
+        // An encoded slash never becomes a path separator.
         HttpResponse<byte[]> traversal = send("GET", "/v2/app/blobs/sha256:..%2F..%2Fetc%2Fpasswd");
-        assertThat(traversal.statusCode()).isEqualTo(404);
-        assertThat(firstError(traversal).get("code").asText()).isEqualTo("NAME_UNKNOWN");
+        assertThat(traversal.statusCode()).isEqualTo(400);
+        assertThat(firstError(traversal).get("code").asText()).isEqualTo("NAME_INVALID");
+        HttpResponse<byte[]> encodedSlash = send("GET", "/v2/team%2fapp/manifests/1");
+        assertThat(encodedSlash.statusCode()).isEqualTo(400);
+        assertThat(firstError(encodedSlash).get("code").asText()).isEqualTo("NAME_INVALID");
+
+        // A malformed escape is the client's error, not a 500.
+        // (java.net.URI refuses to build such paths, so these go over a plain socket.)
+        for (String path : List.of("/v2/app/manifests/1%zz", "/v2/app%zz/manifests/1", "/v2/app/manifests/1?ns=%")) {
+            String response = rawGet(path);
+            assertThat(response).as(path).startsWith("HTTP/1.1 400 ").contains("\"code\":\"REQUEST_INVALID\"");
+        }
         assertThat(upstream.getRequestCount()).isZero();
     }
 
