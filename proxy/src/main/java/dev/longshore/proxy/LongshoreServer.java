@@ -264,10 +264,10 @@ public final class LongshoreServer implements AutoCloseable {
         if (adminServer != null) {
             adminServer.close();
         }
-        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        EventLoops.stop(bossGroup, "accept");
+        EventLoops.stop(workerGroup, "client I/O");
         upstreams.close();
-        upstreamGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        EventLoops.stop(upstreamGroup, "upstream I/O");
         lifecycle.close();
         // Storage tasks may still be committing fills; let them finish before the index closes under them.
         storageExecutor.shutdown();

@@ -84,6 +84,6 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        dev.longshore.proxy.EventLoops.stop(group, "admin");
     }
 }
