@@ -51,8 +51,9 @@ public final class Upstreams implements AutoCloseable {
         List<String> ns = query.getOrDefault("ns", List.of());
         if (!ns.isEmpty()) {
             // With ns, the path is the repository as that registry knows it: no prefix to strip.
-            String name = ns.get(0);
-            return new Selection(named(name).orElseThrow(() -> unknown(name, "ns=" + name)), path);
+            // Host names are case-insensitive; configured names are lowercase.
+            String name = ns.get(0).toLowerCase(java.util.Locale.ROOT);
+            return new Selection(named(name).orElseThrow(() -> unknown(ns.get(0), "ns=" + ns.get(0))), path);
         }
         if (path.startsWith("/v2/")) {
             String rest = path.substring("/v2/".length());

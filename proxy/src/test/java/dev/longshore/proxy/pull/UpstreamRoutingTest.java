@@ -78,6 +78,14 @@ class UpstreamRoutingTest {
     }
 
     @Test
+    void ns_matchesRegistryNamesWhateverTheirCase() throws Exception {
+        ghcr.server.enqueue(manifestGet(manifest("ghcr")));
+
+        assertThat(mirror.send("GET", "/v2/org/app/manifests/1?ns=GHCR.IO").body()).isEqualTo(manifest("ghcr"));
+        assertThat(askedPath(ghcr)).isEqualTo("/v2/org/app/manifests/1");
+    }
+
+    @Test
     void pathPrefix_picksTheUpstreamOfThatName_includingOneWithAPort() throws Exception {
         ghcr.server.enqueue(manifestGet(manifest("ghcr")));
         hub.server.enqueue(manifestGet(manifest("hub")));
