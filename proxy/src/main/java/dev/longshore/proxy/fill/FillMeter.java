@@ -1,8 +1,7 @@
 package dev.longshore.proxy.fill;
 
-import io.micrometer.core.instrument.Counter;
+import dev.longshore.proxy.metrics.CataloguedMeter;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.List;
 
@@ -10,7 +9,7 @@ import java.util.List;
  * The catalogue of fill meters: every meter the fills register, with its name, type and tag keys, in one place. Tags
  * are low-cardinality by rule (a fixed set of values each): never a digest, a repository or a client.
  */
-public enum FillMeter {
+public enum FillMeter implements CataloguedMeter {
     STARTED("longshore.fills.started", Meter.Type.COUNTER, "Fills started: blob downloads begun from an upstream", List.of()),
     COMMITTED("longshore.fills.committed", Meter.Type.COUNTER, "Fills whose digest verified and whose blob is now cached", List.of()),
     FAILED("longshore.fills.failed", Meter.Type.COUNTER, "Fills that ended without committing, by cause", List.of("cause")),
@@ -37,34 +36,24 @@ public enum FillMeter {
         this.tagKeys = tagKeys;
     }
 
+    @Override
     public String meterName() {
         return meterName;
     }
 
+    @Override
     public Meter.Type type() {
         return type;
     }
 
+    @Override
     public String description() {
         return description;
     }
 
+    @Override
     public List<String> tagKeys() {
         return tagKeys;
     }
 
-    /** This counter with one value for each of its tag keys, in catalogue order. */
-    public Counter counter(MeterRegistry registry, String... tagValues) {
-        if (type != Meter.Type.COUNTER) {
-            throw new IllegalStateException(meterName + " is a " + type + ", not a counter");
-        }
-        if (tagValues.length != tagKeys.size()) {
-            throw new IllegalArgumentException(meterName + " takes tags " + tagKeys + ", got " + tagValues.length + " value(s)");
-        }
-        Counter.Builder builder = Counter.builder(meterName).description(description);
-        for (int i = 0; i < tagValues.length; i++) {
-            builder.tag(tagKeys.get(i), tagValues[i]);
-        }
-        return builder.register(registry);
-    }
 }

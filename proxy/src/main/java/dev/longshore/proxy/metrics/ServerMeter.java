@@ -1,10 +1,7 @@
 package dev.longshore.proxy.metrics;
 
 import dev.longshore.proxy.pull.StaleServes;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 
 import java.util.List;
 
@@ -14,7 +11,7 @@ import java.util.List;
  * class, a configured upstream's name): never a repository, a digest, a client or a path. Prometheus sees the names
  * with dots as underscores, counters with {@code _total} and timers with {@code _seconds_count}/{@code _sum}/{@code _max}.
  */
-public enum ServerMeter {
+public enum ServerMeter implements CataloguedMeter {
     REQUESTS("longshore.requests", Meter.Type.TIMER,
             "Registry API responses and their duration to the last byte, by route, method and status class",
             List.of("route", "method", "status")),
@@ -61,49 +58,24 @@ public enum ServerMeter {
         this.tagKeys = tagKeys;
     }
 
+    @Override
     public String meterName() {
         return meterName;
     }
 
+    @Override
     public Meter.Type type() {
         return type;
     }
 
+    @Override
     public String description() {
         return description;
     }
 
+    @Override
     public List<String> tagKeys() {
         return tagKeys;
-    }
-
-    /** This counter with one value for each of its tag keys, in catalogue order. */
-    public Counter counter(MeterRegistry registry, String... tagValues) {
-        check(Meter.Type.COUNTER, tagValues);
-        Counter.Builder builder = Counter.builder(meterName).description(description);
-        for (int i = 0; i < tagValues.length; i++) {
-            builder.tag(tagKeys.get(i), tagValues[i]);
-        }
-        return builder.register(registry);
-    }
-
-    /** This timer with one value for each of its tag keys, in catalogue order. */
-    public Timer timer(MeterRegistry registry, String... tagValues) {
-        check(Meter.Type.TIMER, tagValues);
-        Timer.Builder builder = Timer.builder(meterName).description(description);
-        for (int i = 0; i < tagValues.length; i++) {
-            builder.tag(tagKeys.get(i), tagValues[i]);
-        }
-        return builder.register(registry);
-    }
-
-    private void check(Meter.Type expected, String... tagValues) {
-        if (type != expected) {
-            throw new IllegalStateException(meterName + " is a " + type + ", not a " + expected);
-        }
-        if (tagValues.length != tagKeys.size()) {
-            throw new IllegalArgumentException(meterName + " takes tags " + tagKeys + ", got " + tagValues.length + " value(s)");
-        }
     }
 
     /** {@code 2xx}, {@code 4xx}, ...: the status class, so the tag has five values, not hundreds. */
