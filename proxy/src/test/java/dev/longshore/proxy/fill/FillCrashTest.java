@@ -1,5 +1,6 @@
 package dev.longshore.proxy.fill;
 
+import dev.longshore.proxy.testing.ChildLongshore;
 import dev.longshore.proxy.LongshoreServer;
 import dev.longshore.proxy.fill.RawClient.Body;
 import dev.longshore.storage.Digest;
@@ -14,8 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static dev.longshore.proxy.fill.FillHarness.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +23,6 @@ import static org.awaitility.Awaitility.await;
 /** A Longshore killed with SIGKILL in the middle of a fill leaves nothing behind that a restart could mistake for the blob. */
 class FillCrashTest {
     private static final int MiB = 1024 * 1024;
-    private static final Pattern LISTENING = Pattern.compile("Longshore listening on /127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     Path data;
@@ -42,7 +40,7 @@ class FillCrashTest {
             Path log = logs.resolve("longshore.log");
             Process child = startChild(upstream, log);
             try {
-                int port = awaitPort(child, log);
+                int port = ChildLongshore.awaitPort(child, log);
                 CompletableFuture<Body> client = CompletableFuture.supplyAsync(() -> {
                     try (RawClient get = RawClient.get(port, FillHarness.blobPath(digest))) {
                         return get.readAll();
@@ -88,31 +86,9 @@ class FillCrashTest {
         }
     }
 
-    /** {@code java -cp <the test class path> dev.longshore.proxy.Main serve ...}: the real main, in its own JVM. */
     private Process startChild(FakeBlobUpstream upstream, Path log) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
-                "-cp", classPath, "dev.longshore.proxy.Main", "serve",
-                "--listen", "127.0.0.1:0", "--data", data.toString(), "--upstream", "registry.test=" + upstream.url()))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        return ChildLongshore.start(List.of("-Xmx256m"),
+                List.of("--data", data.toString(), "--upstream", "registry.test=" + upstream.url()), log);
     }
 
-    private static int awaitPort(Process child, Path log) {
-        int[] port = {0};
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            if (!child.isAlive()) {
-                throw new AssertionError("Longshore exited with " + child.exitValue() + ":\n" + Files.readString(log));
-            }
-            Matcher m = LISTENING.matcher(Files.readString(log));
-            if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-                return true;
-            }
-            return false;
-        });
-        return port[0];
-    }
 }

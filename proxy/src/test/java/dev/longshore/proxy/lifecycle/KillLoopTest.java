@@ -1,5 +1,6 @@
 package dev.longshore.proxy.lifecycle;
 
+import dev.longshore.proxy.testing.ChildLongshore;
 import dev.longshore.storage.CacheStorage;
 import dev.longshore.storage.Digest;
 import dev.longshore.storage.StorageLayout;
@@ -22,8 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +38,6 @@ class KillLoopTest {
     private static final int BLOBS = 80;
     private static final int BLOB_SIZE = 48 * 1024;
     private static final String REPO = "team/app";
-    private static final Pattern LISTENING = Pattern.compile("Longshore listening on /127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     Path data;
@@ -59,7 +57,7 @@ class KillLoopTest {
                 Path log = logs.resolve("round-" + round + ".log");
                 Process child = startChild(upstream, log);
                 try {
-                    int port = awaitPort(child, log);
+                    int port = ChildLongshore.awaitPort(child, log);
                     served += loadThenKill(child, port, blobs, random.nextInt(500), random.nextLong());
                 } finally {
                     child.destroyForcibly();
@@ -121,34 +119,12 @@ class KillLoopTest {
         }
     }
 
-    /** {@code java -cp <the test class path> dev.longshore.proxy.Main serve ...}, as FillCrashTest starts it. */
     private Process startChild(FakeRegistry upstream, Path log) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         // The class-data archive is written by the first round and makes the other 19 start faster.
-        return new ProcessBuilder(List.of(java.toString(), "-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + logs.resolve("longshore.jsa"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", classPath, "dev.longshore.proxy.Main", "serve",
-                "--listen", "127.0.0.1:0", "--admin-listen", "off", "--access-log", "off", "--data", data.toString(),
-                "--upstream", "registry.test=" + upstream.url(), "--max-size", "1MiB"))
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        return ChildLongshore.start(List.of("-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                        "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + logs.resolve("longshore.jsa")),
+                List.of("--admin-listen", "off", "--access-log", "off", "--data", data.toString(),
+                        "--upstream", "registry.test=" + upstream.url(), "--max-size", "1MiB"), log);
     }
 
-    private static int awaitPort(Process child, Path log) {
-        int[] port = {0};
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            if (!child.isAlive()) {
-                throw new AssertionError("Longshore exited with " + child.exitValue() + ":\n" + Files.readString(log));
-            }
-            Matcher m = LISTENING.matcher(Files.readString(log));
-            if (m.find()) {
-                port[0] = Integer.parseInt(m.group(1));
-                return true;
-            }
-            return false;
-        });
-        return port[0];
-    }
 }
