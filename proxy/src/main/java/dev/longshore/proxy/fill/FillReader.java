@@ -3,6 +3,7 @@ package dev.longshore.proxy.fill;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FileRegion;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 
@@ -117,19 +118,12 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     @Override
     public ByteBuf readChunk(ByteBufAllocator allocator) throws IOException {
-        if (fill.state() == BlobFill.State.PASS_THROUGH && (file == null || position >= fill.written())) {
+        if (nextFromUpstream()) {
             return fromUpstream();
         }
-        long available = available();
+        long available = awaitReadable();
         if (available <= 0) {
-            // Announce the wait, then look again: a fill that moved on in between either shows in the second look or
-            // sees the flag and wakes us (both sides are volatile), so no wake-up is lost.
-            waiting.set(true);
-            available = available();
-            if (available <= 0) {
-                return null; // ChunkedWriteHandler suspends until the listener calls resumeTransfer
-            }
-            waiting.set(false); // at worst a wake-up already on its way does a needless resumeTransfer
+            return null; // ChunkedWriteHandler suspends until the listener calls resumeTransfer
         }
         int length = (int) Math.min(CHUNK_SIZE, available);
         ByteBuf chunk = allocator.ioBuffer(length);
@@ -149,6 +143,46 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
                 chunk.release();
             }
         }
+    }
+
+    /** Whether the next bytes come from this reader's own upstream stream rather than the file (pass-through). */
+    boolean nextFromUpstream() {
+        return fill.state() == BlobFill.State.PASS_THROUGH && (file == null || position >= fill.written());
+    }
+
+    /**
+     * The bytes of the file this reader may send now; 0 when it has caught up and must wait for the fill, which then
+     * wakes it.
+     */
+    private long awaitReadable() throws IOException {
+        long available = available();
+        if (available > 0) {
+            return available;
+        }
+        // Announce the wait, then look again: a fill that moved on in between either shows in the second look or
+        // sees the flag and wakes us (both sides are volatile), so no wake-up is lost.
+        waiting.set(true);
+        available = available();
+        if (available <= 0) {
+            return 0;
+        }
+        waiting.set(false); // at worst a wake-up already on its way does a needless resumeTransfer
+        return available;
+    }
+
+    /**
+     * Everything this reader may send from the file now, as one region of it; null when it must wait for the fill.
+     * The region shares the reader's file handle (it survives the commit's rename) and runs {@code onReleased} once
+     * it has been written or dropped.
+     */
+    FileRegion readRegion(Runnable onReleased) throws IOException {
+        long available = awaitReadable();
+        if (available <= 0) {
+            return null;
+        }
+        FileRegion region = new SharedFileRegion(file, position, available, onReleased);
+        position += available;
+        return region;
     }
 
     private long available() throws IOException {

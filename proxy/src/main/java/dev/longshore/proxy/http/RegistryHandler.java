@@ -3,10 +3,12 @@ package dev.longshore.proxy.http;
 import dev.longshore.proxy.api.ErrorCode;
 import dev.longshore.proxy.api.RegistryException;
 import dev.longshore.proxy.fill.FillReader;
+import dev.longshore.proxy.fill.FillRegionInput;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -25,6 +27,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,6 +207,21 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
                     closeQuietly(reply);
                     ctx.write(response);
                     done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                } else if (filling.length() >= 0 && ctx.pipeline().get(SslHandler.class) == null) {
+                    ctx.write(response);
+                    FillRegionInput regions = new FillRegionInput(reader);
+                    regions.attach(ctx);
+                    // The end of the body goes only after every byte of it: a reader that fails must leave the
+                    // body short of its Content-Length (ChunkedWriteHandler would otherwise write the next message).
+                    ChannelPromise finished = ctx.newPromise();
+                    ctx.writeAndFlush(regions).addListener((ChannelFutureListener) f -> {
+                        if (f.isSuccess()) {
+                            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, finished);
+                        } else {
+                            finished.setFailure(f.cause());
+                        }
+                    });
+                    done = finished;
                 } else {
                     ctx.write(response);
                     reader.attach(ctx);
