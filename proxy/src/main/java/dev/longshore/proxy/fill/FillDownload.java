@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -79,6 +80,9 @@ final class FillDownload {
     private volatile ScheduledFuture<?> timeout;
     /** Bytes handed to the chain and not yet written. */
     private final AtomicLong writeBehind = new AtomicLong();
+    /** Completed to let the upstream read on, once a full write-behind window has drained to half. */
+    private final AtomicReference<CompletableFuture<Void>> upstreamPaused = new AtomicReference<>();
+    private volatile Throwable writeFailure;
 
     FillDownload(BlobFill fill, UpstreamClient upstream, RepositoryName name, CacheStorage storage, SerialChain chain,
                  ScheduledExecutorService scheduler, FillLimits limits, FillCounters counters, StorageErrors storageErrors,
@@ -205,17 +209,37 @@ final class FillDownload {
             }
             int bytes = chunk.readableBytes();
             long queued = writeBehind.addAndGet(bytes);
-            CompletableFuture<Void> written = chain.run(() -> {
+            chain.run(() -> {
                 try {
                     write(chunk, this);
                 } finally {
                     chunk.release();
-                    writeBehind.addAndGet(-bytes);
+                    if (writeBehind.addAndGet(-bytes) <= WRITE_BEHIND_BYTES / 2) {
+                        resumeUpstream(null);
+                    }
+                }
+            }).whenComplete((ignored, error) -> {
+                if (error != null) {
+                    writeFailure = error;
+                    resumeUpstream(error); // a paused upstream learns of the failure and drops the body
                 }
             });
             // Within the write-behind window the next chunk may be read while this one waits for the disk, so the
-            // download never stalls on a thread hand-off; past it, the upstream waits for the disk.
-            return queued <= WRITE_BEHIND_BYTES ? CompletableFuture.completedFuture(null) : written;
+            // download never stalls on a thread hand-off. Past it, the upstream waits until the disk has caught up by
+            // half a window: one hand-off back to its event loop per half window, not one per chunk. A write that
+            // fails ends the fill.
+            if (queued <= WRITE_BEHIND_BYTES) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> paused = new CompletableFuture<>();
+            upstreamPaused.set(paused);
+            // The chain may have drained, or failed, before the pause was set.
+            if (writeFailure != null) {
+                resumeUpstream(writeFailure);
+            } else if (writeBehind.get() <= WRITE_BEHIND_BYTES / 2) {
+                resumeUpstream(null);
+            }
+            return paused;
         }
 
         @Override
@@ -226,6 +250,16 @@ final class FillDownload {
         @Override
         public void onError(Throwable cause) {
             chain.run(() -> attemptFailed(cause));
+        }
+    }
+
+    /** Lets a paused upstream read on, or with {@code error}, drop the body. */
+    private void resumeUpstream(Throwable error) {
+        CompletableFuture<Void> paused = upstreamPaused.getAndSet(null);
+        if (paused != null && error == null) {
+            paused.complete(null);
+        } else if (paused != null) {
+            paused.completeExceptionally(error);
         }
     }
 
