@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  */
 public record ByteRange(long first, long last) {
 
-    private static final Pattern SINGLE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    /** The unit is case-insensitive, and whitespace may surround the separators (RFC 9110 14.1.1). */
+    private static final Pattern SINGLE = Pattern.compile("bytes\\s*=\\s*(\\d*)\\s*-\\s*(\\d*)", Pattern.CASE_INSENSITIVE);
 
     public long length() {
         return last - first + 1;
@@ -37,27 +38,43 @@ public record ByteRange(long first, long last) {
         }
         String from = m.group(1);
         String to = m.group(2);
-        try {
-            if (from.isEmpty()) {
-                if (to.isEmpty()) {
-                    return Optional.empty();
-                }
-                long suffix = Long.parseLong(to);
-                if (suffix == 0 || size == 0) {
-                    throw unsatisfiable(header, size);
-                }
-                return Optional.of(new ByteRange(Math.max(0, size - suffix), size - 1));
+        if (from.isEmpty()) {
+            if (to.isEmpty()) {
+                return Optional.empty();
             }
-            long first = Long.parseLong(from);
-            long last = to.isEmpty() ? size - 1 : Math.min(Long.parseLong(to), size - 1);
-            if (first >= size || (!to.isEmpty() && Long.parseLong(to) < first)) {
+            long suffix = position(to);
+            if (suffix == 0 || size == 0) {
                 throw unsatisfiable(header, size);
             }
-            return Optional.of(new ByteRange(first, last));
-        } catch (NumberFormatException e) {
-            // Digits too many for a long: no blob is that large.
+            return Optional.of(new ByteRange(Math.max(0, size - suffix), size - 1));
+        }
+        long first = position(from);
+        long last = to.isEmpty() ? Long.MAX_VALUE : position(to);
+        if (first >= size || last < first) {
             throw unsatisfiable(header, size);
         }
+        return Optional.of(new ByteRange(first, Math.min(last, size - 1)));
+    }
+
+    /**
+     * A position of the header's; one with more digits than a long holds is beyond any blob, which is what it means
+     * for the range (a last position past the end is clamped to it, a first one is unsatisfiable).
+     */
+    private static long position(String digits) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Whether a {@code Range} may be honoured under the request's {@code If-Range} (RFC 9110 13.1.5): only when it is
+     * absent or names the blob's own entity tag, compared strongly. A date never matches, as blobs carry no
+     * Last-Modified; then the whole blob is sent, as the client asked for in that case.
+     */
+    public static boolean ifRangeAllows(String ifRange, String entityTag) {
+        return ifRange == null || ifRange.trim().equals(entityTag);
     }
 
     private static RegistryException unsatisfiable(String header, long size) {
