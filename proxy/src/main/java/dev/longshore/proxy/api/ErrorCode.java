@@ -20,6 +20,12 @@ public enum ErrorCode {
     TOOMANYREQUESTS(HttpResponseStatus.TOO_MANY_REQUESTS, "too many requests"),
     /** Not in the spec's table: a request that is not valid HTTP or has a malformed URI, before any route applies. */
     REQUEST_INVALID(HttpResponseStatus.BAD_REQUEST, "malformed request"),
+    /** Not in the spec's table: a request line longer than Longshore reads. */
+    URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request URI too long"),
+    /** Not in the spec's table: request headers larger than Longshore reads. */
+    HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields too large"),
+    /** Not in the spec's table: a request in an HTTP version other than 1.x. */
+    HTTP_VERSION_UNSUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version not supported"),
     /** Not in the spec's table: the upstream could not be reached or answered badly, and the cache had nothing to offer. */
     UPSTREAM_UNAVAILABLE(HttpResponseStatus.BAD_GATEWAY, "the upstream registry is unavailable"),
     /** Not in the spec's table: a bug or a local fault (disk, index); the detail says which. */

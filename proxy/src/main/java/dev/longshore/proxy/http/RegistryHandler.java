@@ -27,6 +27,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,8 +144,11 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
         boolean head = request.method().equals(HttpMethod.HEAD);
         CompletableFuture<Reply> reply;
         if (request.decoderResult().isFailure()) {
-            reply = CompletableFuture.completedFuture(error(new RegistryException(ErrorCode.REQUEST_INVALID,
-                    "malformed HTTP request: " + request.decoderResult().cause().getMessage())));
+            reply = CompletableFuture.completedFuture(error(malformed(request.decoderResult().cause())));
+            keepAlive = false;
+        } else if (request.protocolVersion().majorVersion() != 1) {
+            reply = CompletableFuture.completedFuture(error(new RegistryException(ErrorCode.HTTP_VERSION_UNSUPPORTED,
+                    request.protocolVersion() + " is not spoken here; use HTTP/1.1")));
             keepAlive = false;
         } else {
             try {
@@ -284,6 +289,15 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
         } else {
             awaitRequest(ctx);
         }
+    }
+
+    /** A request the HTTP decoder could not read: the status says what was wrong with it where HTTP has one. */
+    private static RegistryException malformed(Throwable cause) {
+        return switch (cause) {
+            case TooLongHttpLineException e -> new RegistryException(ErrorCode.URI_TOO_LONG, e.getMessage());
+            case TooLongHttpHeaderException e -> new RegistryException(ErrorCode.HEADERS_TOO_LARGE, e.getMessage());
+            default -> new RegistryException(ErrorCode.REQUEST_INVALID, "malformed HTTP request: " + cause.getMessage());
+        };
     }
 
     private static Reply error(Throwable failure) {

@@ -77,10 +77,14 @@ class PullThroughTest {
 
     /** Sends {@code GET path} as raw bytes and returns the whole response as text. */
     private String rawGet(String path) throws IOException {
+        return raw("GET " + path + " HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n");
+    }
+
+    /** Sends {@code request} as it is and returns everything the server answers until it closes, as text. */
+    private String raw(String request) throws IOException {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", longshore.address().getPort())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -216,6 +220,12 @@ class PullThroughTest {
         assertThat(range.headers().firstValue("Content-Range")).contains("bytes 100-199/" + blob.length);
         assertThat(range.body()).isEqualTo(java.util.Arrays.copyOfRange(blob, 100, 200));
 
+        HttpResponse<byte[]> sameVersion = send("GET", "/v2/app/blobs/" + digest, "Range", "bytes=100-199", "If-Range", "\"" + digest + "\"");
+        assertThat(sameVersion.statusCode()).isEqualTo(206);
+        HttpResponse<byte[]> otherVersion = send("GET", "/v2/app/blobs/" + digest, "Range", "bytes=100-199", "If-Range", "\"sha256:other\"");
+        assertThat(otherVersion.statusCode()).isEqualTo(200);
+        assertThat(otherVersion.body()).isEqualTo(blob);
+
         HttpResponse<byte[]> outside = send("GET", "/v2/app/blobs/" + digest, "Range", "bytes=" + blob.length + "-");
         assertThat(outside.statusCode()).isEqualTo(416);
         assertThat(outside.headers().firstValue("Content-Range")).contains("bytes */" + blob.length);
@@ -293,6 +303,11 @@ class PullThroughTest {
             String response = rawGet(path);
             assertThat(response).as(path).startsWith("HTTP/1.1 400 ").contains("\"code\":\"REQUEST_INVALID\"");
         }
+        // Too long, too large or the wrong version: the status says which.
+        assertThat(rawGet("/v2/app/manifests/" + "a".repeat(8192))).startsWith("HTTP/1.1 414 ").contains("\"code\":\"URI_TOO_LONG\"");
+        assertThat(raw("GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(16384) + "\r\n\r\n"))
+                .startsWith("HTTP/1.1 431 ").contains("\"code\":\"HEADERS_TOO_LARGE\"");
+        assertThat(raw("GET /v2/ HTTP/2.0\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 505 ");
         assertThat(upstream.getRequestCount()).isZero();
     }
 
