@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,5 +64,25 @@ class AccessLogTest {
         assertThat(put.get("status").asInt()).isEqualTo(405);
         assertThat(put.get("route").asText()).isEqualTo("other");
         assertThat(put.get("upstream").isNull()).isTrue();
+    }
+
+    @Test
+    void accessLog_countsWhatAClientThatLeftMidBlobWasSent() throws Exception {
+        Path log = dir.resolve("access.jsonl");
+        int size = 32 << 20;
+        try (AdminHarness harness = new AdminHarness(dir.resolve("data"), size, new AccessLogTarget.File(log))) {
+            String blob = harness.upstream.blobPath(harness.upstream.layerDigest) + "?ns=" + AdminHarness.UPSTREAM;
+            assertThat(harness.pull("GET", blob).statusCode()).isEqualTo(200); // cached: the next GET is a file region
+            try (Socket socket = new Socket("127.0.0.1", harness.server.address().getPort())) {
+                socket.setReceiveBufferSize(64 * 1024);
+                socket.getOutputStream().write(("GET " + blob + " HTTP/1.1\r\nHost: mirror\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                socket.getInputStream().readNBytes(1 << 20);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 2);
+        }
+        JsonNode abandoned = AdminHarness.JSON.readTree(Files.readAllLines(log).get(1));
+        assertThat(abandoned.get("cache").asText()).isEqualTo("hit");
+        assertThat(abandoned.get("completed").asBoolean()).isFalse();
+        assertThat(abandoned.get("bytes").asLong()).isGreaterThanOrEqualTo(1 << 20).isLessThan(size);
     }
 }
