@@ -6,13 +6,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.AbstractNativeReference;
 import org.rocksdb.BlockBasedTableConfig;
@@ -32,12 +37,18 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The metadata index, in RocksDB, one column family per kind of record: blobs, manifests, tags, repositories, plus
- * the last pull times of manifests and tags and a small journal of blobs being published or deleted.
- * This is the only class that touches RocksDB. Keys are laid out by {@link IndexKeys} so that listings are prefix
- * scans, values by {@link IndexValues}.
+ * the last pull times of manifests and tags, a small journal of blobs being published or deleted, and the blobs in
+ * order of last access, for eviction. This is the only class that touches RocksDB, which is why it is longer than
+ * most. Keys are laid out by {@link IndexKeys} so that listings are prefix scans, values by {@link IndexValues}.
+ *
+ * <p>The access order is a second copy of what the blob records say, kept in step with them: every write of a blob
+ * record writes its access-order entry in the same {@link WriteBatch}, so a crash can never leave the two apart.
+ * An index from before the access order gets it built on open.
  *
  * <p>The index is a cache of upstream metadata, never the source of truth for blob presence (the files are), so it
  * writes with the WAL on but without fsync per write: a process crash loses nothing, a power loss may lose the last
@@ -51,6 +62,10 @@ public final class CacheIndex implements AutoCloseable {
     static {
         RocksDB.loadLibrary();
     }
+
+    private static final Logger log = LoggerFactory.getLogger(CacheIndex.class);
+    /** In the default column family once the access order holds every blob (see {@link #buildAccessOrderIfMissing}). */
+    private static final byte[] ACCESS_ORDER_BUILT = bytes("access-order-built");
 
     /**
      * The block cache, shared by every column family: a modest part of the server's memory goal (300 MiB peak RSS).
@@ -75,6 +90,13 @@ public final class CacheIndex implements AutoCloseable {
      * unlink and removed after it, so a restart knows exactly which few blobs may disagree with their files.
      */
     private final ColumnFamilyHandle pending;
+    /** Every blob as {@code upstream, lastAccess, digest} to its size ({@link IndexKeys#access}): eviction's order. */
+    private final ColumnFamilyHandle accessOrder;
+    /**
+     * Held while a blob record is read and rewritten, so that the access-order entry a write deletes is always the
+     * one the record it replaces had. Blob writes are few (commits, deletes, one per access flush).
+     */
+    private final ReentrantLock blobWrites = new ReentrantLock();
     private final ReadWriteLock closeLock = new ReentrantReadWriteLock();
     /** RocksDB writes made (a batch counts once), for tests and metrics: access times must cost one per flush. */
     private final LongAdder writes = new LongAdder();
@@ -97,6 +119,7 @@ public final class CacheIndex implements AutoCloseable {
         this.repositories = handles.get(4);
         this.pulls = handles.get(5);
         this.pending = handles.get(6);
+        this.accessOrder = handles.get(7);
     }
 
     /** Opens or creates the index in {@code dir}. RocksDB's lock file keeps a second opener, in any process, out. */
@@ -145,12 +168,19 @@ public final class CacheIndex implements AutoCloseable {
                 new ColumnFamilyDescriptor(bytes("tags"), columnFamilyOptions),
                 new ColumnFamilyDescriptor(bytes("repositories"), columnFamilyOptions),
                 new ColumnFamilyDescriptor(bytes("pulls"), columnFamilyOptions),
-                new ColumnFamilyDescriptor(bytes("pending"), columnFamilyOptions));
+                new ColumnFamilyDescriptor(bytes("pending"), columnFamilyOptions),
+                new ColumnFamilyDescriptor(bytes("access-order"), columnFamilyOptions));
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
             CacheIndex index = new CacheIndex(dir, dbOptions, columnFamilyOptions, writeOptions, db, handles);
             index.tableResources = List.of(manifestOptions, blockCache, bloomFilter);
+            try {
+                index.buildAccessOrderIfMissing();
+            } catch (RuntimeException e) {
+                index.close();
+                throw e;
+            }
             return index;
         } catch (RocksDBException e) {
             // open() hands out no handles when it fails, so only the options need closing.
@@ -174,24 +204,28 @@ public final class CacheIndex implements AutoCloseable {
     }
 
     public void putBlob(BlobRecord record) {
-        call("put blob " + record.digest(), () -> {
-            db.put(blobs, writeOptions, IndexKeys.digest(record.digest()), IndexValues.blob(record));
-            writes.increment();
-            return null;
+        writeBlobs("put blob " + record.digest(), () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                putBlob(batch, record, storedBlob(record.digest()));
+                write(batch);
+            }
         });
     }
 
     /** Puts many blob records in one write (imports, benchmarks). */
     public void putBlobs(List<BlobRecord> records) {
-        call("put " + records.size() + " blobs", () -> {
+        writeBlobs("put " + records.size() + " blobs", () -> {
+            // The last record of a digest wins, as it would with one put each; earlier ones must not leave entries.
+            Map<Digest, BlobRecord> latest = new LinkedHashMap<>();
+            records.forEach(record -> latest.put(record.digest(), record));
+            List<BlobRecord> old = storedBlobs(new ArrayList<>(latest.keySet()));
             try (WriteBatch batch = new WriteBatch()) {
-                for (BlobRecord record : records) {
-                    batch.put(blobs, IndexKeys.digest(record.digest()), IndexValues.blob(record));
+                int i = 0;
+                for (BlobRecord record : latest.values()) {
+                    putBlob(batch, record, old.get(i++));
                 }
-                db.write(writeOptions, batch);
-                writes.increment();
+                write(batch);
             }
-            return null;
         });
     }
 
@@ -203,10 +237,11 @@ public final class CacheIndex implements AutoCloseable {
     }
 
     public void deleteBlob(Digest digest) {
-        call("delete blob " + digest, () -> {
-            db.delete(blobs, writeOptions, IndexKeys.digest(digest));
-            writes.increment();
-            return null;
+        writeBlobs("delete blob " + digest, () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                deleteBlob(batch, storedBlob(digest));
+                write(batch);
+            }
         });
     }
 
@@ -301,7 +336,7 @@ public final class CacheIndex implements AutoCloseable {
         call("scan blobs", () -> {
             try (RocksIterator it = db.newIterator(blobs)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    Digest digest = Digest.parse(new String(it.key(), StandardCharsets.UTF_8));
+                    Digest digest = digestOf(it.key());
                     visitor.accept(IndexValues.blob(digest, it.value()));
                 }
                 it.status();
@@ -345,12 +380,81 @@ public final class CacheIndex implements AutoCloseable {
         });
     }
 
+    /**
+     * Visits blobs least recently accessed first until {@code visitor} returns false: those charged to
+     * {@code upstream}, or with {@code upstream} null every blob, the upstreams' orders merged. Reads only as far as
+     * it visits, plus a seek per upstream, so picking what to evict costs what is picked, not what the cache holds.
+     */
+    public void forEachBlobByAccess(String upstream, Predicate<BlobRecord> visitor) {
+        call("scan blobs by access", () -> {
+            List<byte[]> prefixes = upstream == null ? accessOrderPrefixes() : List.of(IndexKeys.accessPrefix(upstream));
+            List<RocksIterator> iterators = new ArrayList<>();
+            try {
+                // A merge of one sorted run per upstream; there are a handful of upstreams, so the queue stays small.
+                PriorityQueue<AccessEntry> next = new PriorityQueue<>();
+                for (byte[] prefix : prefixes) {
+                    RocksIterator it = db.newIterator(accessOrder);
+                    iterators.add(it);
+                    it.seek(prefix);
+                    AccessEntry.at(it, prefix).ifPresent(next::add);
+                }
+                while (!next.isEmpty()) {
+                    AccessEntry entry = next.poll();
+                    if (!visitor.test(entry.blob())) {
+                        break;
+                    }
+                    entry.it().next();
+                    AccessEntry.at(entry.it(), entry.prefix()).ifPresent(next::add);
+                }
+                for (RocksIterator it : iterators) {
+                    it.status();
+                }
+            } finally {
+                iterators.forEach(RocksIterator::close);
+            }
+            return null;
+        });
+    }
+
+    /** The access-order entry an iterator is at, while it is within one upstream's {@code prefix}. */
+    private record AccessEntry(RocksIterator it, byte[] prefix, byte[] key, byte[] value) implements Comparable<AccessEntry> {
+
+        static Optional<AccessEntry> at(RocksIterator it, byte[] prefix) {
+            if (!it.isValid() || !IndexKeys.startsWith(it.key(), prefix)) {
+                return Optional.empty();
+            }
+            return Optional.of(new AccessEntry(it, prefix, it.key(), it.value()));
+        }
+
+        BlobRecord blob() {
+            return IndexKeys.accessBlob(key, IndexValues.accessOrderSize(value));
+        }
+
+        /** By what follows the upstream, last access then digest: the order within each upstream, across them. */
+        @Override
+        public int compareTo(AccessEntry other) {
+            return Arrays.compareUnsigned(key, prefix.length, key.length, other.key, other.prefix.length, other.key.length);
+        }
+    }
+
+    /** The prefix of each upstream in the access order: one seek per upstream, past the previous one's entries. */
+    private List<byte[]> accessOrderPrefixes() throws RocksDBException {
+        List<byte[]> prefixes = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(accessOrder)) {
+            for (it.seekToFirst(); it.isValid(); it.seek(IndexKeys.afterAccessPrefix(prefixes.getLast()))) {
+                prefixes.add(IndexKeys.accessPrefixOf(it.key()));
+            }
+            it.status();
+        }
+        return prefixes;
+    }
+
     /** Every manifest, in digest order. */
     public void forEachManifest(Consumer<ManifestRecord> visitor) {
         call("scan manifests", () -> {
             try (RocksIterator it = db.newIterator(manifests)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    Digest digest = Digest.parse(new String(it.key(), StandardCharsets.UTF_8));
+                    Digest digest = digestOf(it.key());
                     visitor.accept(IndexValues.manifest(digest, it.value()));
                 }
                 it.status();
@@ -414,25 +518,16 @@ public final class CacheIndex implements AutoCloseable {
      * record are skipped: they were deleted, or never committed), manifests and tags their pull time.
      */
     public void recordAccesses(Map<Digest, Instant> blobAccesses, Map<Digest, Instant> manifestPulls, Map<TagKey, Instant> tagPulls) {
-        call("record " + (blobAccesses.size() + manifestPulls.size() + tagPulls.size()) + " access time(s)", () -> {
+        writeBlobs("record " + (blobAccesses.size() + manifestPulls.size() + tagPulls.size()) + " access time(s)", () -> {
             try (WriteBatch batch = new WriteBatch()) {
                 if (!blobAccesses.isEmpty()) {
-                    List<Digest> digests = new ArrayList<>(blobAccesses.keySet());
-                    List<ColumnFamilyHandle> families = new ArrayList<>(digests.size());
-                    List<byte[]> keys = new ArrayList<>(digests.size());
-                    for (Digest digest : digests) {
-                        families.add(blobs);
-                        keys.add(IndexKeys.digest(digest));
-                    }
-                    List<byte[]> values = db.multiGetAsList(families, keys);
-                    for (int i = 0; i < digests.size(); i++) {
-                        if (values.get(i) == null) {
+                    for (BlobRecord record : storedBlobs(new ArrayList<>(blobAccesses.keySet()))) {
+                        if (record == null) {
                             continue;
                         }
-                        BlobRecord record = IndexValues.blob(digests.get(i), values.get(i));
-                        Instant access = blobAccesses.get(digests.get(i));
+                        Instant access = blobAccesses.get(record.digest());
                         if (access.isAfter(record.lastAccess())) {
-                            batch.put(blobs, keys.get(i), IndexValues.blob(record.withLastAccess(access)));
+                            putBlob(batch, record.withLastAccess(access), record);
                         }
                     }
                 }
@@ -443,24 +538,20 @@ public final class CacheIndex implements AutoCloseable {
                     batch.put(pulls, IndexKeys.tagPull(pull.getKey()), IndexValues.pull(pull.getValue()));
                 }
                 if (batch.count() > 0) {
-                    db.write(writeOptions, batch);
-                    writes.increment();
+                    write(batch);
                 }
             }
-            return null;
         });
     }
 
     /** Step one of publishing a blob: its record and a journal entry, in one write, before the file is renamed. */
     void beginPublish(BlobRecord record) {
-        call("begin publishing blob " + record.digest(), () -> {
+        writeBlobs("begin publishing blob " + record.digest(), () -> {
             try (WriteBatch batch = new WriteBatch()) {
-                batch.put(blobs, IndexKeys.digest(record.digest()), IndexValues.blob(record));
+                putBlob(batch, record, storedBlob(record.digest()));
                 batch.put(pending, IndexKeys.digest(record.digest()), new byte[0]);
-                db.write(writeOptions, batch);
-                writes.increment();
+                write(batch);
             }
-            return null;
         });
     }
 
@@ -484,14 +575,12 @@ public final class CacheIndex implements AutoCloseable {
 
     /** The last step of deleting: the file is gone, so the record and the journal entry go, in one write. */
     void finishDelete(Digest digest) {
-        call("finish deleting blob " + digest, () -> {
+        writeBlobs("finish deleting blob " + digest, () -> {
             try (WriteBatch batch = new WriteBatch()) {
-                batch.delete(blobs, IndexKeys.digest(digest));
+                deleteBlob(batch, storedBlob(digest));
                 batch.delete(pending, IndexKeys.digest(digest));
-                db.write(writeOptions, batch);
-                writes.increment();
+                write(batch);
             }
-            return null;
         });
     }
 
@@ -501,7 +590,7 @@ public final class CacheIndex implements AutoCloseable {
             List<Digest> digests = new ArrayList<>();
             try (RocksIterator it = db.newIterator(pending)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    digests.add(Digest.parse(new String(it.key(), StandardCharsets.UTF_8)));
+                    digests.add(digestOf(it.key()));
                 }
                 it.status();
             }
@@ -531,7 +620,7 @@ public final class CacheIndex implements AutoCloseable {
             // A clean shutdown leaves nothing in the write-ahead log, so the next start has nothing to replay
             // (replaying a full memtable of a million records takes seconds).
             try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-                db.flush(flush, List.of(defaultFamily, blobs, manifests, tags, repositories, pulls, pending));
+                db.flush(flush, List.of(defaultFamily, blobs, manifests, tags, repositories, pulls, pending, accessOrder));
             } catch (RocksDBException e) {
                 // Not fatal: the WAL has every write, and the next open replays it.
             }
@@ -544,6 +633,7 @@ public final class CacheIndex implements AutoCloseable {
             repositories.close();
             pulls.close();
             pending.close();
+            accessOrder.close();
             db.close();
             writeOptions.close();
             columnFamilyOptions.close();
@@ -554,8 +644,106 @@ public final class CacheIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * Builds the access order from the blob records if it is not marked built: an index from before it, or a build a
+     * crash interrupted (whatever that build wrote is cleared first). Runs in {@link #open}, before any other write.
+     */
+    private void buildAccessOrderIfMissing() {
+        call("build the access order", () -> {
+            if (db.get(defaultFamily, ACCESS_ORDER_BUILT) != null) {
+                return null;
+            }
+            long count = 0;
+            try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator(blobs)) {
+                // Upstream names are UTF-8, and no UTF-8 byte is 0xFF: this range holds every access-order key.
+                batch.deleteRange(accessOrder, new byte[0], new byte[] {(byte) 0xFF});
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    BlobRecord record = IndexValues.blob(digestOf(it.key()), it.value());
+                    batch.put(accessOrder, IndexKeys.access(record), IndexValues.accessOrder(record));
+                    count++;
+                    if (batch.count() >= 10_000) {
+                        write(batch);
+                        batch.clear();
+                    }
+                }
+                it.status();
+                batch.put(defaultFamily, ACCESS_ORDER_BUILT, new byte[] {1});
+                write(batch);
+            }
+            if (count > 0) {
+                log.info("Built the access order of {} blob(s) in the cache index at {}, for eviction", count, dir);
+            }
+            return null;
+        });
+    }
+
+    /** Adds to {@code batch} the writes that replace {@code old} (null for none) with {@code record}. */
+    private void putBlob(WriteBatch batch, BlobRecord record, BlobRecord old) throws RocksDBException {
+        if (old != null) {
+            batch.delete(accessOrder, IndexKeys.access(old));
+        }
+        batch.put(blobs, IndexKeys.digest(record.digest()), IndexValues.blob(record));
+        batch.put(accessOrder, IndexKeys.access(record), IndexValues.accessOrder(record));
+    }
+
+    /** Adds to {@code batch} the writes that remove {@code old}, if there is one. */
+    private void deleteBlob(WriteBatch batch, BlobRecord old) throws RocksDBException {
+        if (old != null) {
+            batch.delete(blobs, IndexKeys.digest(old.digest()));
+            batch.delete(accessOrder, IndexKeys.access(old));
+        }
+    }
+
+    /** The stored record of {@code digest}, or null. */
+    private BlobRecord storedBlob(Digest digest) throws RocksDBException {
+        byte[] value = db.get(blobs, IndexKeys.digest(digest));
+        return value == null ? null : IndexValues.blob(digest, value);
+    }
+
+    /** The stored records of {@code digests}, in the same order, null where there is none; one multi-get. */
+    private List<BlobRecord> storedBlobs(List<Digest> digests) throws RocksDBException {
+        List<ColumnFamilyHandle> families = new ArrayList<>(digests.size());
+        List<byte[]> keys = new ArrayList<>(digests.size());
+        for (Digest digest : digests) {
+            families.add(blobs);
+            keys.add(IndexKeys.digest(digest));
+        }
+        List<byte[]> values = db.multiGetAsList(families, keys);
+        List<BlobRecord> records = new ArrayList<>(digests.size());
+        for (int i = 0; i < digests.size(); i++) {
+            records.add(values.get(i) == null ? null : IndexValues.blob(digests.get(i), values.get(i)));
+        }
+        return records;
+    }
+
+    private void write(WriteBatch batch) throws RocksDBException {
+        db.write(writeOptions, batch);
+        writes.increment();
+    }
+
+    private static Digest digestOf(byte[] key) {
+        return Digest.parse(new String(key, StandardCharsets.UTF_8));
+    }
+
     private interface RocksCall<T> {
         T run() throws RocksDBException;
+    }
+
+    private interface RocksWrite {
+        void run() throws RocksDBException;
+    }
+
+    /** A {@link #call} that reads and rewrites blob records, holding {@link #blobWrites}. */
+    private void writeBlobs(String action, RocksWrite write) {
+        call(action, () -> {
+            blobWrites.lock();
+            try {
+                write.run();
+            } finally {
+                blobWrites.unlock();
+            }
+            return null;
+        });
     }
 
     private <T> T call(String action, RocksCall<T> call) {

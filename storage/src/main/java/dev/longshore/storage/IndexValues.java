@@ -20,6 +20,7 @@ import java.time.Instant;
  * tag          version=1, digest: string, fetchedAt: instant
  * repository   version=1, lastPull: instant
  * pull         version=1, lastPull: instant
+ * access order version=1, size: long   (the key holds the rest of the blob record)
  *
  * instant = epoch seconds: long, nanos: int
  * string  = UTF-8 length: int, UTF-8 bytes (not writeUTF, which caps at 64 KiB and uses modified UTF-8)
@@ -69,6 +70,15 @@ final class IndexValues {
         in.position(in.position() + Long.BYTES + Integer.BYTES); // lastAccess
         int length = in.getInt();
         visitor.visit(new String(value, in.position(), length, StandardCharsets.UTF_8), size);
+    }
+
+    static byte[] accessOrder(BlobRecord record) {
+        return encode(out -> out.writeLong(record.size()));
+    }
+
+    /** The size an access-order value holds. */
+    static long accessOrderSize(byte[] value) {
+        return decode("access order", value, DataInputStream::readLong);
     }
 
     static byte[] pull(Instant lastPull) {
