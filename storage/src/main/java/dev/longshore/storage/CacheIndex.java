@@ -647,6 +647,8 @@ public final class CacheIndex implements AutoCloseable {
     /**
      * Builds the access order from the blob records if it is not marked built: an index from before it, or a build a
      * crash interrupted (whatever that build wrote is cleared first). Runs in {@link #open}, before any other write.
+     * The entries go in without the WAL, which would double the writing, and are flushed before the mark is written
+     * with it: a crash before the mark loses at most a build that the next open redoes.
      */
     private void buildAccessOrderIfMissing() {
         call("build the access order", () -> {
@@ -654,24 +656,34 @@ public final class CacheIndex implements AutoCloseable {
                 return null;
             }
             long count = 0;
-            try (WriteBatch batch = new WriteBatch(); RocksIterator it = db.newIterator(blobs)) {
+            try (WriteOptions withoutWal = new WriteOptions().setDisableWAL(true);
+                 WriteBatch batch = new WriteBatch();
+                 RocksIterator it = db.newIterator(blobs);
+                 FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
                 // Upstream names are UTF-8, and no UTF-8 byte is 0xFF: this range holds every access-order key.
                 batch.deleteRange(accessOrder, new byte[0], new byte[] {(byte) 0xFF});
-                for (it.seekToFirst(); it.isValid(); it.next()) {
+                it.seekToFirst();
+                if (it.isValid()) {
+                    // Once, on the first start after an upgrade: about 6 s at a million blobs.
+                    log.info("Building the access order of the cache index at {}, for eviction", dir);
+                }
+                for (; it.isValid(); it.next()) {
                     BlobRecord record = IndexValues.blob(digestOf(it.key()), it.value());
                     batch.put(accessOrder, IndexKeys.access(record), IndexValues.accessOrder(record));
                     count++;
                     if (batch.count() >= 10_000) {
-                        write(batch);
+                        db.write(withoutWal, batch);
                         batch.clear();
                     }
                 }
                 it.status();
-                batch.put(defaultFamily, ACCESS_ORDER_BUILT, new byte[] {1});
-                write(batch);
+                db.write(withoutWal, batch);
+                db.flush(flush, accessOrder);
+                db.put(defaultFamily, writeOptions, ACCESS_ORDER_BUILT, new byte[] {1});
+                writes.increment();
             }
             if (count > 0) {
-                log.info("Built the access order of {} blob(s) in the cache index at {}, for eviction", count, dir);
+                log.info("Built the access order of {} blob(s)", count);
             }
             return null;
         });
