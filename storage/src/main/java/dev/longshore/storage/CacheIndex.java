@@ -72,6 +72,7 @@ public final class CacheIndex implements AutoCloseable {
      * At a million blobs it holds about 60% of the blob records; the rest are read from the OS page cache.
      */
     private static final long BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
+    private static final long MEMTABLE_BYTES = 32L * 1024 * 1024;
 
     private final Path dir;
     private final DBOptions dbOptions;
@@ -129,7 +130,10 @@ public final class CacheIndex implements AutoCloseable {
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
                 // Every open rolls RocksDB's info LOG; the default keeps 1000 of them.
-                .setKeepLogFileNum(5);
+                .setKeepLogFileNum(5)
+                // All memtables together, across the column families: without it each of them may hold two of
+                // 64 MiB, which a burst of writes (an import, a GC) would turn into resident memory.
+                .setDbWriteBufferSize(MEMTABLE_BYTES);
         // Tuned for point lookups of random digests at a million blobs (IndexScaleBenchmark has the figures):
         // - one block cache for every column family, bounded at BLOCK_CACHE_BYTES whatever the index holds; a hyper
         //   clock cache, because a hit then takes no mutex and moves no LRU list node (0.6 us off a cached lookup);
@@ -334,7 +338,8 @@ public final class CacheIndex implements AutoCloseable {
     /** Every blob record, in digest order; {@code visitor} must not call back into the index for long. */
     public void forEachBlob(Consumer<BlobRecord> visitor) {
         call("scan blobs", () -> {
-            try (RocksIterator it = db.newIterator(blobs)) {
+            try (ReadOptions once = new ReadOptions().setFillCache(false);
+                 RocksIterator it = db.newIterator(blobs, once)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
                     Digest digest = digestOf(it.key());
                     visitor.accept(IndexValues.blob(digest, it.value()));
@@ -365,7 +370,8 @@ public final class CacheIndex implements AutoCloseable {
     public void forEachBlobSize(BlobSizeVisitor visitor, Runnable afterSnapshot) {
         call("count blob sizes", () -> {
             Snapshot snapshot = db.getSnapshot();
-            try (ReadOptions options = new ReadOptions().setSnapshot(snapshot)) {
+            // One pass over every blob at start-up: caching it would only push out blocks that lookups need.
+            try (ReadOptions options = new ReadOptions().setSnapshot(snapshot).setFillCache(false)) {
                 afterSnapshot.run();
                 try (RocksIterator it = db.newIterator(blobs, options)) {
                     for (it.seekToFirst(); it.isValid(); it.next()) {
