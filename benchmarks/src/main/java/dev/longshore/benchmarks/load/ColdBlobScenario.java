@@ -32,13 +32,15 @@ final class ColdBlobScenario implements Callable<Integer> {
     public Integer call() throws Exception {
         Seed.Image image = options.readSeed().image(imageName);
         Seed.Blob blob = image.lastBlob();
-        UpstreamLog mark = options.markUpstream();
-        List<FetchResult> results;
         try (HttpLoadClient client = new HttpLoadClient(options.base, 2)) {
-            results = Blobs.fetchAll(client, image, blob, clients, options.verifyClients, options.timeout());
+            client.warmUp(options.timeoutSeconds);
+            UpstreamLog mark = options.markUpstream();
+            List<FetchResult> results = Blobs.fetchAll(client, image, blob, clients, options.verifyClients, options.timeout());
+            return report(results, blob, ScenarioOptions.trafficSince(mark));
         }
-        UpstreamLog.Traffic upstream = ScenarioOptions.trafficSince(mark);
+    }
 
+    private Integer report(List<FetchResult> results, Seed.Blob blob, UpstreamLog.Traffic upstream) throws Exception {
         double[] ttfb = results.stream().mapToDouble(FetchResult::secondsToFirstByte).sorted().toArray();
         double[] followers = Arrays.copyOfRange(ttfb, 1, ttfb.length);
         long whole = Blobs.whole(results, blob);

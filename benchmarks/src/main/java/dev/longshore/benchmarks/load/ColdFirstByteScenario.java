@@ -23,12 +23,15 @@ final class ColdFirstByteScenario implements Callable<Integer> {
     public Integer call() throws Exception {
         Seed.Image image = options.readSeed().image(imageName);
         Seed.Blob blob = image.lastBlob();
-        UpstreamLog mark = options.markUpstream();
-        FetchResult result;
         try (HttpLoadClient client = new HttpLoadClient(options.base, 1)) {
-            result = Blobs.fetchAll(client, image, blob, 1, options.verifyClients, options.timeout()).getFirst();
+            client.warmUp(options.timeoutSeconds);
+            UpstreamLog mark = options.markUpstream();
+            FetchResult result = Blobs.fetchAll(client, image, blob, 1, options.verifyClients, options.timeout()).getFirst();
+            return report(result, blob, ScenarioOptions.trafficSince(mark));
         }
-        UpstreamLog.Traffic upstream = ScenarioOptions.trafficSince(mark);
+    }
+
+    private Integer report(FetchResult result, Seed.Blob blob, UpstreamLog.Traffic upstream) throws Exception {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("ttfb_s", result.secondsToFirstByte());
         metrics.put("total_s", result.seconds());

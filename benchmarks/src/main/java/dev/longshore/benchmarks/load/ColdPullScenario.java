@@ -37,8 +37,9 @@ final class ColdPullScenario implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Seed.Image image = options.readSeed().image(imageName);
-        UpstreamLog mark = options.markUpstream();
         try (HttpLoadClient client = new HttpLoadClient(options.base, 2)) {
+            client.warmUp(options.timeoutSeconds);
+            UpstreamLog mark = options.markUpstream();
             long start = System.nanoTime();
             FetchResult manifest = client.fetch(HttpMethod.GET, image.manifestPath(), HttpLoadClient.MANIFEST_ACCEPT,
                     true, true).get(options.timeoutSeconds, TimeUnit.SECONDS);

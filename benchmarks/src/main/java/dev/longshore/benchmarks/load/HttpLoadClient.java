@@ -67,6 +67,15 @@ public final class HttpLoadClient implements AutoCloseable {
         return result;
     }
 
+    /**
+     * One request down every path the measured ones take (connect, codec, handler, hashing), waited for: the client's
+     * own class loading and first compilation (some 0.15 s in a fresh JVM) must not count as a mirror's time to first
+     * byte. {@code GET /v2/} is answered by every mirror; call it before marking the upstream log, as nginx passes it on.
+     */
+    public void warmUp(long timeoutSeconds) throws Exception {
+        fetch(HttpMethod.GET, "/v2/", null, true, false).get(timeoutSeconds, TimeUnit.SECONDS);
+    }
+
     /** A new connection whose pipeline ends with the given handler (one per connection). */
     public ChannelFuture connect(Supplier<ChannelHandler> handler) {
         return new Bootstrap()
