@@ -172,7 +172,7 @@ public final class LongshoreServer implements AutoCloseable {
                                     .addLast("registry", new RegistryHandler(service, observer, inFlight));
                         }
                     });
-            channel = bootstrap.bind(settings.listen().host(), settings.listen().port()).sync().channel();
+            channel = Listeners.bind(bootstrap, settings.listen(), "listen");
             CacheLifecycle lifecycle = new CacheLifecycle(storage, lifecycleSettings, pins, storageExecutor, CacheLifecycle.Intervals.DEFAULTS);
             lifecycle.start();
             AdminServer admin = null;

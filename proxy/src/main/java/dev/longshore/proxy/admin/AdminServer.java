@@ -2,6 +2,7 @@ package dev.longshore.proxy.admin;
 
 import dev.longshore.config.HostPort;
 import dev.longshore.config.Settings;
+import dev.longshore.proxy.Listeners;
 import dev.longshore.proxy.http.InFlightRequests;
 import dev.longshore.proxy.metrics.ServerMetrics;
 import dev.longshore.proxy.pull.RateLimits;
@@ -52,7 +53,7 @@ public final class AdminServer implements AutoCloseable {
         AdminApi api = new AdminApi(settings, storage, rateLimits, gc);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longshore-admin", true), NioIoHandler.newFactory());
         try {
-            Channel channel = new ServerBootstrap()
+            Channel channel = Listeners.bind(new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -63,8 +64,7 @@ public final class AdminServer implements AutoCloseable {
                                     .addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES))
                                     .addLast("admin", new AdminHandler(metrics::scrape, health, api, executor));
                         }
-                    })
-                    .bind(listen.host(), listen.port()).sync().channel();
+                    }), listen, "adminListen");
             return new AdminServer(group, channel);
         } catch (Exception | Error e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
