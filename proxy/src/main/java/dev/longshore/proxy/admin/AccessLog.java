@@ -3,6 +3,7 @@ package dev.longshore.proxy.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.longshore.config.AccessLogTarget;
+import dev.longshore.config.SettingsException;
 import dev.longshore.proxy.http.RequestObserver;
 import dev.longshore.proxy.metrics.ServerMeter;
 import io.micrometer.core.instrument.Counter;
@@ -69,13 +70,28 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
             case AccessLogTarget.Off ignored -> null;
             case AccessLogTarget.Stdout ignored -> new AccessLog(null, false, registry);
             case AccessLogTarget.File file -> {
-                Path parent = file.path().toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
+                try {
+                    Path parent = file.path().toAbsolutePath().getParent();
+                    if (parent != null) {
+                        Files.createDirectories(parent);
+                    }
+                    yield new AccessLog(new BufferedOutputStream(Files.newOutputStream(file.path(),
+                            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024), true, registry);
+                } catch (IOException e) {
+                    // Refuse to start rather than serve without the log an operator asked for.
+                    throw new SettingsException("accessLog", "cannot write " + file.path() + ": " + describe(e));
                 }
-                yield new AccessLog(new BufferedOutputStream(Files.newOutputStream(file.path(),
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024), true, registry);
             }
+        };
+    }
+
+    /** What went wrong, in words: the exception's class says more than its message for the file-system ones. */
+    private static String describe(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException n -> "no such directory " + n.getFile();
+            case java.nio.file.AccessDeniedException a -> "permission denied on " + a.getFile();
+            case java.nio.file.FileAlreadyExistsException f -> f.getFile() + " is in the way (not a directory)";
+            default -> e.getMessage();
         };
     }
 

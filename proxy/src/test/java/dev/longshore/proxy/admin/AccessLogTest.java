@@ -3,6 +3,7 @@ package dev.longshore.proxy.admin;
 import dev.longshore.proxy.testing.LeakWatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.longshore.config.AccessLogTarget;
+import dev.longshore.config.SettingsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 @ExtendWith(LeakWatcher.class)
@@ -64,6 +66,15 @@ class AccessLogTest {
         assertThat(put.get("status").asInt()).isEqualTo(405);
         assertThat(put.get("route").asText()).isEqualTo("other");
         assertThat(put.get("upstream").isNull()).isTrue();
+    }
+
+    @Test
+    void anAccessLogThatCannotBeWritten_stopsTheStart_namingTheSetting() throws Exception {
+        Files.writeString(dir.resolve("not-a-dir"), "");
+        Path log = dir.resolve("not-a-dir").resolve("access.jsonl");
+        assertThatThrownBy(() -> new AdminHarness(dir.resolve("data"), 1024, new AccessLogTarget.File(log)).close())
+                .isInstanceOfSatisfying(SettingsException.class, e -> assertThat(e.key()).isEqualTo("accessLog"))
+                .hasMessageContaining("cannot write " + log);
     }
 
     @Test
