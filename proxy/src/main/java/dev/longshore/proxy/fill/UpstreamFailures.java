@@ -19,7 +19,29 @@ public final class UpstreamFailures {
             return registryError;
         }
         String who = upstream == null ? "the upstream" : "upstream " + upstream.settings().name();
-        return new RegistryException(ErrorCode.UPSTREAM_UNAVAILABLE, who + " failed: " + cause, cause);
+        return new RegistryException(ErrorCode.UPSTREAM_UNAVAILABLE, who + " failed: " + describe(cause), cause);
+    }
+
+    /**
+     * What went wrong, in words a client's user can act on: the detail goes into the error JSON, where a Java class
+     * name ({@code io.netty.channel.AbstractChannel$AnnotatedConnectException}) says nothing to them. The log keeps
+     * the exception itself.
+     */
+    static String describe(Throwable cause) {
+        String message = cause.getMessage() == null || cause.getMessage().isBlank() ? null : cause.getMessage();
+        String what = switch (cause) {
+            case java.net.ConnectException ignored -> "cannot connect";
+            case java.net.UnknownHostException ignored -> "unknown host";
+            case javax.net.ssl.SSLException ignored -> "TLS failed";
+            case java.util.concurrent.TimeoutException ignored -> "timed out";
+            case io.netty.handler.timeout.TimeoutException ignored -> "timed out";
+            case java.nio.channels.ClosedChannelException ignored -> "connection closed";
+            default -> null;
+        };
+        if (what == null) {
+            return message != null ? message : cause.getClass().getSimpleName();
+        }
+        return message != null ? what + ": " + message : what;
     }
 
     /** The upstream answered a status other than success for {@code what} (a blob or manifest, named for the detail). */
