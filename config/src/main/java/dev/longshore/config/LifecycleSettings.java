@@ -1,11 +1,7 @@
 package dev.longshore.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +44,6 @@ public record LifecycleSettings(OptionalLong maxSize, Map<String, Long> upstream
     public static final LifecycleSettings DEFAULTS = new LifecycleSettings(OptionalLong.empty(), Map.of(), List.of(),
             DEFAULT_GC_AGE, DEFAULT_GC_GRACE);
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     public LifecycleSettings {
         Objects.requireNonNull(maxSize, "maxSize");
@@ -92,14 +87,7 @@ public record LifecycleSettings(OptionalLong maxSize, Map<String, Long> upstream
      * layering {@link SettingsFile#load(Optional, Map)} applies; a bad value names the variable it came from.
      */
     public static LifecycleSettings load(Optional<Path> file, Map<String, String> environment) {
-        JsonNode fileRoot = null;
-        if (file.isPresent()) {
-            try {
-                fileRoot = YAML.readTree(Files.readString(file.get()));
-            } catch (IOException e) {
-                throw new SettingsException("--config", "cannot read " + file.get() + ": " + e.getMessage());
-            }
-        }
+        JsonNode fileRoot = file.map(SettingsFile::read).orElse(null);
         EnvironmentOverrides env = EnvironmentOverrides.from(environment);
         // Problems with the variables themselves are reported by SettingsFile, which loads the same layering.
         JsonNode root = env.applyTo(fileRoot, new SettingsProblems());

@@ -1,5 +1,6 @@
 package dev.longshore.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -79,14 +80,33 @@ public final class SettingsFile {
         return settings;
     }
 
-    private static JsonNode read(Path file) {
+    /** The settings file as a tree; every way it can fail is a problem of {@code --config}, in one line. */
+    static JsonNode read(Path file) {
+        String text;
         try {
-            return YAML.readTree(Files.readString(file));
+            text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new SettingsException("--config", "no such file: " + file);
         } catch (IOException e) {
             throw new SettingsException("--config", "cannot read " + file + ": " + e.getMessage());
         }
+        try {
+            return YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new SettingsException("--config", file + " is not valid YAML (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + "): " + yamlProblem(e.getOriginalMessage()));
+        }
+    }
+
+    /**
+     * The parser's own words without its excerpts of the file (indented lines: "in 'reader', line 2", the line itself,
+     * a caret under the spot): the location is given once, by line and column.
+     */
+    private static String yamlProblem(String message) {
+        return message.lines()
+                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .distinct()
+                .collect(java.util.stream.Collectors.joining("; "));
     }
 
     /** One key's change to the settings; a {@link SettingsException} it throws is recorded and the key skipped. */

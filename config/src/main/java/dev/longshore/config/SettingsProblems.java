@@ -30,12 +30,17 @@ public final class SettingsProblems {
         }
     }
 
+    /** Records each problem once: loaders that read the same file or variable must not report it twice. */
     public void add(SettingsException problem) {
-        problems.addAll(problem.problems());
+        for (SettingsException one : problem.problems()) {
+            if (problems.stream().noneMatch(known -> known.getMessage().equals(one.getMessage()))) {
+                problems.add(one);
+            }
+        }
     }
 
     public void add(String key, String problem) {
-        problems.add(new SettingsException(key, problem));
+        add(new SettingsException(key, problem));
     }
 
     public boolean isEmpty() {

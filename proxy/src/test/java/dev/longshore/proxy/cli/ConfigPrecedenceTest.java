@@ -99,7 +99,15 @@ class ConfigPrecedenceTest {
 
         Captured missing = run("config", "check", "--config", dir.resolve("none.yaml").toString());
         assertThat(missing.exitCode()).isEqualTo(2);
-        assertThat(missing.err()).contains("no such file");
+        assertThat(missing.err()).containsOnlyOnce("no such file");
+
+        // A syntax error is one problem, said once, in one line with its place.
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "listen: [\n");
+        Captured unparsable = run("config", "check", "--config", broken.toString());
+        assertThat(unparsable.exitCode()).isEqualTo(2);
+        assertThat(unparsable.err()).containsOnlyOnce("is not valid YAML (line 1, column 10)").doesNotContain("^");
+        assertThat(unparsable.err().strip().lines()).hasSize(1);
     }
 
     @Test
