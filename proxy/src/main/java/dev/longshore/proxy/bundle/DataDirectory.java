@@ -1,6 +1,7 @@
 package dev.longshore.proxy.bundle;
 
 import dev.longshore.storage.CacheStorage;
+import dev.longshore.storage.DataDirectoryInUseException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +33,9 @@ public final class DataDirectory {
     /** The index's lock file keeps a second process out; say which process that usually is. */
     public static BundleException explain(Path dataDir, IOException e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (e instanceof DataDirectoryInUseException) {
+            return new BundleException(message, e); // it says so itself
+        }
         boolean locked = message.toLowerCase(java.util.Locale.ROOT).contains("lock");
         return new BundleException(message + (locked
                 ? " (another Longshore process, such as serve, is using " + dataDir + ": stop it first, one process per data directory)"

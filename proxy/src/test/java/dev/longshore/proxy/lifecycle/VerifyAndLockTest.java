@@ -69,6 +69,9 @@ class VerifyAndLockTest {
                 assertThat(refused.exitCode).isEqualTo(1);
                 assertThat(refused.err).contains("longshore: the data directory " + data.toAbsolutePath() + " is in use by another Longshore");
             }
+            Run ls = run("ls", "--data", data.toString());
+            assertThat(ls.exitCode).isEqualTo(1);
+            assertThat(ls.err).containsOnlyOnce("is in use by another Longshore").containsOnlyOnce("stop");
         }
     }
 
