@@ -233,6 +233,14 @@ public final class UpstreamClient implements AutoCloseable {
                         return new DiscardingSink();
                     }
                 }
+                if (head.status() == 401 && auth != null && auth.key() == null && settings.credentials().isPresent()
+                        && origin.equals(home)) {
+                    // Basic credentials sent and refused: the password is wrong, not the image missing.
+                    CredentialsRefusedException refused = new CredentialsRefusedException("upstream " + settings.name()
+                            + " refused the credentials of " + settings.credentials().get().username() + " (status 401)");
+                    next[0] = () -> result.completeExceptionally(refused);
+                    return new DiscardingSink();
+                }
                 if (isRedirect(head.status()) && redirects < MAX_REDIRECTS) {
                     URI location = location(target, head.headers().get(HttpHeaderNames.LOCATION));
                     if (location != null) {
@@ -276,7 +284,10 @@ public final class UpstreamClient implements AutoCloseable {
                         return () -> {
                             authRetried = true;
                             tokens.tokenFor(key, () -> requestToken(key)).whenComplete((token, error) -> {
-                                if (error != null) {
+                                if (unwrap(error) instanceof CredentialsRefusedException refused) {
+                                    log.warn("upstream {}: {}", settings.name(), refused.getMessage());
+                                    result.completeExceptionally(refused);
+                                } else if (error != null) {
                                     // Ask again without a token so the caller gets the upstream's own 401 to map.
                                     log.warn("token for {} from {} failed: {}", scopes, realm, unwrap(error).toString());
                                     send(target, origin, null);
@@ -381,6 +392,10 @@ public final class UpstreamClient implements AutoCloseable {
                     }
                 });
         return response.thenApply(r -> {
+            if ((r.status() == 401 || r.status() == 403) && settings.credentials().isPresent()) {
+                throw new CompletionException(new CredentialsRefusedException("token service " + realmOrigin
+                        + " refused the credentials of " + settings.credentials().get().username() + " (status " + r.status() + ")"));
+            }
             if (r.status() != 200) {
                 throw new CompletionException(new UpstreamException(
                         "token service " + realmOrigin + " answered " + r.status() + " for " + key.scopes()));

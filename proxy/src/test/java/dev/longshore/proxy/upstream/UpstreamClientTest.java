@@ -366,6 +366,40 @@ class UpstreamClientTest {
     }
 
     @Test
+    void credentialsTheTokenServiceRefuses_failTheCallSayingSo_ratherThanLookLikeAMissingImage() throws Exception {
+        server.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                if (request.getTarget().startsWith("/token")) {
+                    return new MockResponse.Builder().code(401).body("bad password").build();
+                }
+                return new MockResponse.Builder().code(401)
+                        .addHeader("WWW-Authenticate", "Bearer realm=\"" + server.url("/token") + "\",service=\"s\"").build();
+            }
+        });
+        UpstreamClient client = client(Optional.of(CREDENTIALS), Duration.ofSeconds(5), Clock.systemUTC());
+
+        assertThatThrownBy(() -> client.fetch(manifestRequest(), 4096).get(5, SECONDS))
+                .hasCauseInstanceOf(CredentialsRefusedException.class)
+                .hasMessageContaining("refused the credentials of mirror");
+    }
+
+    @Test
+    void basicCredentialsTheUpstreamRefuses_failTheCallSayingSo() throws Exception {
+        server.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return new MockResponse.Builder().code(401).addHeader("WWW-Authenticate", "Basic realm=\"registry\"").build();
+            }
+        });
+        UpstreamClient client = client(Optional.of(CREDENTIALS), Duration.ofSeconds(5), Clock.systemUTC());
+
+        assertThatThrownBy(() -> client.fetch(manifestRequest(), 4096).get(5, SECONDS))
+                .hasCauseInstanceOf(CredentialsRefusedException.class)
+                .hasMessageContaining("refused the credentials of mirror");
+    }
+
+    @Test
     void answersABasicChallengeWithCredentials() throws Exception {
         String basic = "Basic " + Base64.getEncoder().encodeToString("mirror:s3cret".getBytes(StandardCharsets.UTF_8));
         server.setDispatcher(new mockwebserver3.Dispatcher() {
