@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -174,10 +175,19 @@ public final class SettingsFile {
             return Optional.empty();
         }
         List<UpstreamSettings> result = new ArrayList<>();
+        Map<String, Integer> firstWithName = new HashMap<>();
+        boolean duplicates = false;
         for (int i = 0; i < node.size(); i++) {
             upstream(node.get(i), "upstreams[" + i + "]", base, problems).ifPresent(result::add);
+            // Names are compared as written, whether or not the rest of each upstream is right: all problems at once.
+            String name = node.get(i).path("name").asText("");
+            Integer first = name.isEmpty() ? null : firstWithName.putIfAbsent(name, i);
+            if (first != null) {
+                problems.add("upstreams[" + i + "].name", "'" + name + "' is already the name of upstreams[" + first + "]");
+                duplicates = true;
+            }
         }
-        return result.size() == node.size() ? Optional.of(result) : Optional.empty();
+        return result.size() == node.size() && !duplicates ? Optional.of(result) : Optional.empty();
     }
 
     private static Optional<UpstreamSettings> upstream(JsonNode u, String path, Path base, SettingsProblems problems) {
@@ -190,7 +200,8 @@ public final class SettingsFile {
         String name = mine.attempt(() -> required(u, "name", path), null);
         URI url = mine.attempt(() -> {
             try {
-                return URI.create(required(u, "url", path));
+                // Checked here too, not only when the upstream is built: then it would wait for every other key to be right.
+                return UpstreamSettings.checkUrl(path + ".url", URI.create(required(u, "url", path)));
             } catch (IllegalArgumentException e) {
                 throw new SettingsException(path + ".url", "not a URL: " + e.getMessage());
             }

@@ -40,13 +40,7 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
         if (name == null || !NAME.matcher(name).matches()) {
             throw new SettingsException("upstream", "name must be a registry host name such as docker.io, got '" + name + "'");
         }
-        if (url == null || url.getScheme() == null || url.getHost() == null) {
-            throw new SettingsException("upstream." + name, "url must be absolute, such as https://registry-1.docker.io");
-        }
-        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new SettingsException("upstream." + name, "url scheme must be http or https, got '" + url.getScheme() + "'");
-        }
+        checkUrl("upstream." + name, url);
         if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative() || readTimeout.isZero()) {
             throw new SettingsException("upstream." + name, "timeouts must be positive");
         }
@@ -108,6 +102,18 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
     }
 
     /** Basic credentials; {@link #toString()} never shows the password. */
+    /** An upstream URL Longshore can use: absolute, http or https; {@code key} names the setting in the error. */
+    public static URI checkUrl(String key, URI url) {
+        if (url == null || url.getScheme() == null || url.getHost() == null) {
+            throw new SettingsException(key, "url must be absolute, such as https://registry-1.docker.io");
+        }
+        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new SettingsException(key, "url scheme must be http or https, got '" + url.getScheme() + "'");
+        }
+        return url;
+    }
+
     public record Credentials(String username, String password) {
         public Credentials {
             Objects.requireNonNull(username, "username");

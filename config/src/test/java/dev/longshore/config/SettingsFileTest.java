@@ -108,6 +108,21 @@ class SettingsFileTest {
     }
 
     @Test
+    void load_reportsEveryUpstreamProblemAtOnce_schemeAndDuplicateNamesAmongThem() {
+        String yaml = """
+                upstreams:
+                  - name: docker.io
+                    url: ftp://x
+                    readTimeout: forever
+                  - name: docker.io
+                    url: https://y
+                """;
+        assertThatThrownBy(() -> load(yaml)).isInstanceOfSatisfying(SettingsException.class, e ->
+                assertThat(e.problems()).extracting(SettingsException::key)
+                        .containsExactlyInAnyOrder("upstreams[0].url", "upstreams[0].readTimeout", "upstreams[1].name"));
+    }
+
+    @Test
     void load_insecureSkipVerifyWithCaFile_isRefused() throws Exception {
         Files.copy(SettingsFileTest.class.getResourceAsStream("/test-ca.pem"), dir.resolve("ca.pem"));
         assertKey("upstreams:\n  - name: docker.io\n    url: https://x\n    caFile: ca.pem\n    insecureSkipVerify: true\n",
@@ -147,7 +162,7 @@ class SettingsFileTest {
         assertThatThrownBy(() -> load("upstreams:\n  - name: docker.io\n"))
                 .isInstanceOfSatisfying(SettingsException.class, e -> assertThat(e.key()).isEqualTo("upstreams[0].url"));
         assertThatThrownBy(() -> load("upstreams:\n  - name: docker.io\n    url: ftp://x\n"))
-                .isInstanceOfSatisfying(SettingsException.class, e -> assertThat(e.key()).isEqualTo("upstreams[0]"));
+                .isInstanceOfSatisfying(SettingsException.class, e -> assertThat(e.key()).isEqualTo("upstreams[0].url"));
     }
 
     @Test
