@@ -65,6 +65,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LongshoreServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LongshoreServer.class);
+    /** How long a shutdown gives the 503s it sends after {@link #DRAIN_TIMEOUT} to go out before it closes connections. */
+    private static final Duration DEADLINE_ANSWERS = Duration.ofMillis(500);
     /** How long a shutdown waits for responses under way: a blob to a slow client may take a while, a stop may not. */
     public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -165,6 +167,7 @@ public final class LongshoreServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            inFlight.track(ch);
                             ch.pipeline()
                                     .addLast("bytes", new ByteCounter())
                                     .addLast("http", new HttpServerCodec())
@@ -257,6 +260,9 @@ public final class LongshoreServer implements AutoCloseable {
         try {
             if (!inFlight.awaitIdle(DRAIN_TIMEOUT)) {
                 log.warn("shutting down with {} response(s) still under way after {}s", inFlight.active(), DRAIN_TIMEOUT.toSeconds());
+                // Requests still waiting for an upstream get a 503 rather than a connection closed without an answer.
+                inFlight.drainDeadline();
+                inFlight.awaitIdle(DEADLINE_ANSWERS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

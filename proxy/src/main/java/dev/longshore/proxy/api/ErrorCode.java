@@ -26,6 +26,8 @@ public enum ErrorCode {
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request header fields too large"),
     /** Not in the spec's table: a request in an HTTP version other than 1.x. */
     HTTP_VERSION_UNSUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version not supported"),
+    /** Not in the spec's table: the mirror is stopping, and the request could not be answered before it did. */
+    SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "the mirror is shutting down"),
     /** Not in the spec's table: the upstream could not be reached or answered badly, and the cache had nothing to offer. */
     UPSTREAM_UNAVAILABLE(HttpResponseStatus.BAD_GATEWAY, "the upstream registry is unavailable"),
     /** Not in the spec's table: a bug or a local fault (disk, index); the detail says which. */

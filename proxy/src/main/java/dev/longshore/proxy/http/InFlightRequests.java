@@ -1,5 +1,10 @@
 package dev.longshore.proxy.http;
 
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
 import java.time.Duration;
 
 /**
@@ -24,6 +29,24 @@ public final class InFlightRequests {
 
     public synchronized int active() {
         return active;
+    }
+
+    /** Client connections, for {@link #drainDeadline}; each leaves the group when it closes. */
+    private final ChannelGroup connections = new DefaultChannelGroup("longshore-clients", GlobalEventExecutor.INSTANCE);
+
+    /** Counts {@code connection} among those a shutdown will answer for (see {@link #drainDeadline}). */
+    public void track(Channel connection) {
+        connections.add(connection);
+    }
+
+    /**
+     * The drain time ran out: every connection whose request is still waiting for its reply answers 503 now
+     * ({@link RegistryHandler#DRAIN_DEADLINE}); replies already under way are left to finish or be cut.
+     */
+    public void drainDeadline() {
+        for (Channel connection : connections) {
+            connection.pipeline().fireUserEventTriggered(RegistryHandler.DRAIN_DEADLINE);
+        }
     }
 
     /** From now on, connections close after their current response. */

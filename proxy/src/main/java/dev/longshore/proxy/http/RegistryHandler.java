@@ -69,6 +69,22 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
     private final InFlightRequests inFlight;
     private final Queue<HttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
+    /** The request whose reply is still being decided: what a shutdown answers for it if it is still waiting then. */
+    private Pending pending;
+
+    private record Pending(Arrival arrival, boolean head) {
+    }
+
+    /**
+     * Fired by a shutdown whose drain time ran out: a request still waiting for its reply (an upstream that has not
+     * answered) gets a 503 at once, rather than a connection closed with no answer at all.
+     */
+    public static final Object DRAIN_DEADLINE = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN_DEADLINE";
+        }
+    };
     private final Duration requestWait;
     private ScheduledFuture<?> requestTimer;
 
@@ -162,11 +178,34 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
             keepAlive = false;
         }
         boolean keep = keepAlive;
+        pending = new Pending(arrival, head);
         reply.handle((r, e) -> e == null ? r : error(e))
                 .thenAccept(r -> ctx.executor().execute(() -> write(ctx, r, head, keep, arrival)));
     }
 
     private void write(ChannelHandlerContext ctx, Reply reply, boolean head, boolean keepAlive, Arrival arrival) {
+        if (pending == null || pending.arrival() != arrival) {
+            closeQuietly(reply); // answered already, by the shutdown's 503
+            return;
+        }
+        pending = null;
+        respond(ctx, reply, head, keepAlive, arrival);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == DRAIN_DEADLINE && pending != null) {
+            Pending waiting = pending;
+            pending = null;
+            respond(ctx, Replies.error(new RegistryException(ErrorCode.SHUTTING_DOWN,
+                    "Longshore is shutting down and this request was still waiting for its upstream; try again")),
+                    waiting.head(), false, waiting.arrival());
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    private void respond(ChannelHandlerContext ctx, Reply reply, boolean head, boolean keepAlive, Arrival arrival) {
         if (!ctx.channel().isActive()) {
             closeQuietly(reply);
             finished(ctx, arrival, reply, false);

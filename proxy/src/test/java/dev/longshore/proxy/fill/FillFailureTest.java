@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -204,6 +205,25 @@ class FillFailureTest {
         assertNothingKept(digest);
         assertThat(harness.failed(FillFailure.TIMEOUT)).isEqualTo(1);
         assertFetchedAnewWhole(digest);
+    }
+
+    @Test
+    void shutdown_whileAClientWaitsOnAStalledUpstream_answersIt503_notAnEmptyReply() throws Exception {
+        start(new FillLimits(Duration.ofSeconds(60), 3, Duration.ofMillis(20)), Duration.ofSeconds(60));
+        Digest digest = Digest.sha256Of(randomBytes(MiB, 56));
+        harness.upstream.then(FakeBlobUpstream.stallBeforeHead());
+
+        CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+            try (RawClient client = harness.get(digest)) {
+                return client.status() + " " + client.readText();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, clients);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !harness.upstream.gets().isEmpty());
+
+        harness.close(); // what SIGTERM does: the drain time runs out with the request still waiting
+        assertThat(answer.get(10, TimeUnit.SECONDS)).startsWith("503 ").contains("\"code\":\"SHUTTING_DOWN\"");
     }
 
     private CompletableFuture<String> errorInBackground(Digest digest) {
