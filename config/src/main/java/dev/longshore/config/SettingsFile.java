@@ -197,10 +197,10 @@ public final class SettingsFile {
         }
         SettingsProblems mine = new SettingsProblems();
         checkKeys(u, path + ".", UPSTREAM_KEYS, mine);
-        String name = mine.attempt(() -> required(u, "name", path), null);
+        // Each key checked in full here, not only when the upstream is built: then it would wait for every other key.
+        String name = mine.attempt(() -> UpstreamSettings.checkName(path + ".name", required(u, "name", path)), null);
         URI url = mine.attempt(() -> {
             try {
-                // Checked here too, not only when the upstream is built: then it would wait for every other key to be right.
                 return UpstreamSettings.checkUrl(path + ".url", URI.create(required(u, "url", path)));
             } catch (IllegalArgumentException e) {
                 throw new SettingsException(path + ".url", "not a URL: " + e.getMessage());
@@ -208,10 +208,10 @@ public final class SettingsFile {
         }, null);
         Optional<UpstreamSettings.Credentials> credentials = mine.attempt(() -> credentials(u, path, base), Optional.empty());
         Duration connect = mine.attempt(() -> u.has("connectTimeout")
-                ? Durations.parse(path + ".connectTimeout", text(u, "connectTimeout", path))
+                ? UpstreamSettings.checkTimeout(path + ".connectTimeout", Durations.parse(path + ".connectTimeout", text(u, "connectTimeout", path)))
                 : UpstreamSettings.DEFAULT_CONNECT_TIMEOUT, UpstreamSettings.DEFAULT_CONNECT_TIMEOUT);
         Duration read = mine.attempt(() -> u.has("readTimeout")
-                ? Durations.parse(path + ".readTimeout", text(u, "readTimeout", path))
+                ? UpstreamSettings.checkTimeout(path + ".readTimeout", Durations.parse(path + ".readTimeout", text(u, "readTimeout", path)))
                 : UpstreamSettings.DEFAULT_READ_TIMEOUT, UpstreamSettings.DEFAULT_READ_TIMEOUT);
         Optional<Duration> tagTtl = mine.attempt(() -> optionalDuration(u, "tagTtl", path), Optional.empty());
         Optional<Duration> maxStale = mine.attempt(() -> optionalDuration(u, "maxStale", path), Optional.empty());

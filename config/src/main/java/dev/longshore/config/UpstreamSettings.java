@@ -37,13 +37,10 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(tagTtl, "tagTtl");
         Objects.requireNonNull(maxStale, "maxStale");
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new SettingsException("upstream", "name must be a registry host name such as docker.io, got '" + name + "'");
-        }
+        checkName("upstream", name);
         checkUrl("upstream." + name, url);
-        if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative() || readTimeout.isZero()) {
-            throw new SettingsException("upstream." + name, "timeouts must be positive");
-        }
+        checkTimeout("upstream." + name, connectTimeout);
+        checkTimeout("upstream." + name, readTimeout);
         if (tagTtl.filter(Duration::isNegative).isPresent()) {
             throw new SettingsException("upstream." + name + ".tagTtl", "must not be negative");
         }
@@ -102,6 +99,21 @@ public record UpstreamSettings(String name, URI url, Optional<Credentials> crede
     }
 
     /** Basic credentials; {@link #toString()} never shows the password. */
+    /** A registry host name, as clients name the registry ({@code docker.io}, {@code registry.lab:5000}). */
+    public static String checkName(String key, String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new SettingsException(key, "name must be a registry host name such as docker.io, got '" + name + "'");
+        }
+        return name;
+    }
+
+    public static Duration checkTimeout(String key, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new SettingsException(key, "timeouts must be positive");
+        }
+        return timeout;
+    }
+
     /** An upstream URL Longshore can use: absolute, http or https; {@code key} names the setting in the error. */
     public static URI checkUrl(String key, URI url) {
         if (url == null || url.getScheme() == null || url.getHost() == null) {

@@ -116,10 +116,14 @@ class SettingsFileTest {
                     readTimeout: forever
                   - name: docker.io
                     url: https://y
+                  - name: Not_A_Host
+                    url: https://z
+                    connectTimeout: 0s
                 """;
         assertThatThrownBy(() -> load(yaml)).isInstanceOfSatisfying(SettingsException.class, e ->
                 assertThat(e.problems()).extracting(SettingsException::key)
-                        .containsExactlyInAnyOrder("upstreams[0].url", "upstreams[0].readTimeout", "upstreams[1].name"));
+                        .containsExactlyInAnyOrder("upstreams[0].url", "upstreams[0].readTimeout", "upstreams[1].name",
+                                "upstreams[2].name", "upstreams[2].connectTimeout"));
     }
 
     @Test
