@@ -3,6 +3,7 @@ package dev.longshore.proxy.http;
 import dev.longshore.proxy.api.ErrorBody;
 import dev.longshore.proxy.api.ErrorCode;
 import dev.longshore.proxy.api.RegistryException;
+import dev.longshore.storage.Digest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -33,6 +34,14 @@ public final class Replies {
         HttpHeaders headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         return new Reply.Bytes(HttpResponseStatus.OK, headers, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The strong entity tag of content named by {@code digest}: the digest itself, as the content never changes. What
+     * blobs and manifests send as ETag, and what an If-Range must name.
+     */
+    public static String entityTag(Digest digest) {
+        return "\"" + digest + "\"";
     }
 
     /** Sets RFC 9211's Cache-Status: {@code hit}, or {@code fwd=miss}, {@code fwd=stale}, with any extra parameters. */

@@ -42,7 +42,7 @@ public final class BlobService {
     public CompletableFuture<Reply> get(PullRequest request, Digest digest, boolean head) {
         HttpHeaders client = request.clientHeaders();
         // A Range under an If-Range that names another version is ignored: the client wants the whole blob then.
-        String range = ByteRange.ifRangeAllows(client.get(HttpHeaderNames.IF_RANGE), entityTag(digest))
+        String range = ByteRange.ifRangeAllows(client.get(HttpHeaderNames.IF_RANGE), Replies.entityTag(digest))
                 ? client.get(HttpHeaderNames.RANGE) : null;
         return CompletableFuture.supplyAsync(() -> open(request, digest, head), storageExecutor)
                 .thenCompose(source -> switch (source) {
@@ -141,13 +141,8 @@ public final class BlobService {
         headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
         headers.set("Docker-Content-Digest", digest.toString());
         headers.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
-        headers.set(HttpHeaderNames.ETAG, entityTag(digest));
+        headers.set(HttpHeaderNames.ETAG, Replies.entityTag(digest));
         return Replies.cacheStatus(headers, cacheStatus);
-    }
-
-    /** A blob's content is its digest: the digest is its strong entity tag. */
-    private static String entityTag(Digest digest) {
-        return "\"" + digest + "\"";
     }
 
     private static Reply unsatisfiable(RegistryException e, long size) {

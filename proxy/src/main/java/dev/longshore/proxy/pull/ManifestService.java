@@ -269,7 +269,7 @@ public final class ManifestService {
         HttpHeaders headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.CONTENT_TYPE, manifest.mediaType());
         headers.set(DIGEST_HEADER, manifest.digest().toString());
-        headers.set(HttpHeaderNames.ETAG, "\"" + manifest.digest() + "\"");
+        headers.set(HttpHeaderNames.ETAG, Replies.entityTag(manifest.digest()));
         return new Reply.Bytes(HttpResponseStatus.OK, Replies.cacheStatus(headers, cacheStatus), manifest.bytes());
     }
 
