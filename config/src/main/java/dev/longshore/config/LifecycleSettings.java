@@ -44,7 +44,6 @@ public record LifecycleSettings(OptionalLong maxSize, Map<String, Long> upstream
     public static final LifecycleSettings DEFAULTS = new LifecycleSettings(OptionalLong.empty(), Map.of(), List.of(),
             DEFAULT_GC_AGE, DEFAULT_GC_GRACE);
 
-
     public LifecycleSettings {
         Objects.requireNonNull(maxSize, "maxSize");
         Objects.requireNonNull(gcAge, "gcAge");

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reads a YAML settings file. Every key is checked: an unknown or malformed one fails with its path
@@ -107,7 +108,7 @@ public final class SettingsFile {
         return message.lines()
                 .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
                 .distinct()
-                .collect(java.util.stream.Collectors.joining("; "));
+                .collect(Collectors.joining("; "));
     }
 
     /** One key's change to the settings; a {@link SettingsException} it throws is recorded and the key skipped. */
@@ -207,12 +208,10 @@ public final class SettingsFile {
             }
         }, null);
         Optional<UpstreamSettings.Credentials> credentials = mine.attempt(() -> credentials(u, path, base), Optional.empty());
-        Duration connect = mine.attempt(() -> u.has("connectTimeout")
-                ? UpstreamSettings.checkTimeout(path + ".connectTimeout", Durations.parse(path + ".connectTimeout", text(u, "connectTimeout", path)))
-                : UpstreamSettings.DEFAULT_CONNECT_TIMEOUT, UpstreamSettings.DEFAULT_CONNECT_TIMEOUT);
-        Duration read = mine.attempt(() -> u.has("readTimeout")
-                ? UpstreamSettings.checkTimeout(path + ".readTimeout", Durations.parse(path + ".readTimeout", text(u, "readTimeout", path)))
-                : UpstreamSettings.DEFAULT_READ_TIMEOUT, UpstreamSettings.DEFAULT_READ_TIMEOUT);
+        Duration connect = mine.attempt(() -> timeout(u, "connectTimeout", path, UpstreamSettings.DEFAULT_CONNECT_TIMEOUT),
+                UpstreamSettings.DEFAULT_CONNECT_TIMEOUT);
+        Duration read = mine.attempt(() -> timeout(u, "readTimeout", path, UpstreamSettings.DEFAULT_READ_TIMEOUT),
+                UpstreamSettings.DEFAULT_READ_TIMEOUT);
         Optional<Duration> tagTtl = mine.attempt(() -> optionalDuration(u, "tagTtl", path), Optional.empty());
         Optional<Duration> maxStale = mine.attempt(() -> optionalDuration(u, "maxStale", path), Optional.empty());
         Optional<Path> caFile = mine.attempt(() -> u.has("caFile")
@@ -233,6 +232,14 @@ public final class SettingsFile {
             problems.add(path, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** An upstream's timeout {@code key}, positive, or {@code fallback} when the file does not set it. */
+    private static Duration timeout(JsonNode u, String key, String path, Duration fallback) {
+        if (!u.has(key)) {
+            return fallback;
+        }
+        return UpstreamSettings.checkTimeout(path + "." + key, Durations.parse(path + "." + key, text(u, key, path)));
     }
 
     /** {@code username} with either {@code password} or {@code tokenFile} (a token or password kept out of the settings file). */

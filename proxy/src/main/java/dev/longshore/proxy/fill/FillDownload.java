@@ -256,9 +256,12 @@ final class FillDownload {
     /** Lets a paused upstream read on, or with {@code error}, drop the body. */
     private void resumeUpstream(Throwable error) {
         CompletableFuture<Void> paused = upstreamPaused.getAndSet(null);
-        if (paused != null && error == null) {
+        if (paused == null) {
+            return;
+        }
+        if (error == null) {
             paused.complete(null);
-        } else if (paused != null) {
+        } else {
             paused.completeExceptionally(error);
         }
     }

@@ -15,6 +15,8 @@ import java.time.Duration;
 public final class InFlightRequests {
     private int active;
     private volatile boolean draining;
+    /** Client connections, for {@link #drainDeadline}; each leaves the group when it closes. */
+    private final ChannelGroup connections = new DefaultChannelGroup("longshore-clients", GlobalEventExecutor.INSTANCE);
 
     synchronized void started() {
         active++;
@@ -30,9 +32,6 @@ public final class InFlightRequests {
     public synchronized int active() {
         return active;
     }
-
-    /** Client connections, for {@link #drainDeadline}; each leaves the group when it closes. */
-    private final ChannelGroup connections = new DefaultChannelGroup("longshore-clients", GlobalEventExecutor.INSTANCE);
 
     /** Counts {@code connection} among those a shutdown will answer for (see {@link #drainDeadline}). */
     public void track(Channel connection) {

@@ -64,17 +64,6 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
     private static final Logger log = LoggerFactory.getLogger(RegistryHandler.class);
     private static final int MAX_PIPELINED = 16;
 
-    private final RegistryService service;
-    private final RequestObserver observer;
-    private final InFlightRequests inFlight;
-    private final Queue<HttpRequest> waiting = new ArrayDeque<>();
-    private boolean busy;
-    /** The request whose reply is still being decided: what a shutdown answers for it if it is still waiting then. */
-    private Pending pending;
-
-    private record Pending(Arrival arrival, boolean head) {
-    }
-
     /**
      * Fired by a shutdown whose drain time ran out: a request still waiting for its reply (an upstream that has not
      * answered) gets a 503 at once, rather than a connection closed with no answer at all.
@@ -85,8 +74,19 @@ public final class RegistryHandler extends SimpleChannelInboundHandler<HttpObjec
             return "DRAIN_DEADLINE";
         }
     };
+
+    private final RegistryService service;
+    private final RequestObserver observer;
+    private final InFlightRequests inFlight;
+    private final Queue<HttpRequest> waiting = new ArrayDeque<>();
+    private boolean busy;
+    /** The request whose reply is still being decided: what a shutdown answers for it if it is still waiting then. */
+    private Pending pending;
     private final Duration requestWait;
     private ScheduledFuture<?> requestTimer;
+
+    private record Pending(Arrival arrival, boolean head) {
+    }
 
     /** How long a connection may wait for its next complete request head; about nginx's keepalive_timeout. */
     public static final Duration REQUEST_WAIT = Duration.ofSeconds(60);
