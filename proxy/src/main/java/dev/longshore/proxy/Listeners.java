@@ -5,7 +5,7 @@ import dev.longshore.config.SettingsException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 
-import java.net.SocketException;
+import java.io.IOException;
 
 /**
  * Binds a listener so that a failure names the setting to change: with two listeners (the registry API and the admin
@@ -23,7 +23,8 @@ public final class Listeners {
             throw e;
         } catch (Exception e) {
             // sync() rethrows the bind's own exception, checked or not: in use, not a local address, no permission.
-            if (e instanceof SocketException) {
+            // NIO throws a SocketException, native epoll its own IOException.
+            if (e instanceof IOException) {
                 throw new SettingsException(key, "cannot listen on " + address + ": " + e.getMessage());
             }
             throw new IllegalStateException("cannot listen on " + address, e);

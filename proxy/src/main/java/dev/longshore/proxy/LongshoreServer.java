@@ -34,10 +34,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -124,12 +121,12 @@ public final class LongshoreServer implements AutoCloseable {
                 .map(pin -> ImageReference.parse("pins", pin, settings.defaultUpstream().name())).toList());
         // The cached bytes are counted in the background (CacheLifecycle), so a large cache starts serving at once.
         CacheStorage storage = CacheStorage.open(settings.dataDir(), clock, false);
-        EventLoopGroup bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longshore-accept"), NioIoHandler.newFactory());
-        EventLoopGroup workerGroup = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("longshore-io"), NioIoHandler.newFactory());
+        EventLoopGroup bossGroup = Transport.group(1, new DefaultThreadFactory("longshore-accept"));
+        EventLoopGroup workerGroup = Transport.group(0, new DefaultThreadFactory("longshore-io"));
         // Upstream connections get event loops of their own: a fill's every chunk passes through its connection's
         // loop, and on a loop shared with clients it would queue behind their writes, so fast clients slowed the fill.
-        EventLoopGroup upstreamGroup = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                new DefaultThreadFactory("longshore-upstream"), NioIoHandler.newFactory());
+        EventLoopGroup upstreamGroup = Transport.group(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("longshore-upstream"));
         ExecutorService storageExecutor = Executors.newFixedThreadPool(
                 Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), new DefaultThreadFactory("longshore-storage", true));
         ServerMetrics metrics = new ServerMetrics();
@@ -161,7 +158,7 @@ public final class LongshoreServer implements AutoCloseable {
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(Transport.serverChannel(workerGroup))
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -191,7 +188,7 @@ public final class LongshoreServer implements AutoCloseable {
             }
             LongshoreServer server = new LongshoreServer(bossGroup, workerGroup, upstreamGroup, storageExecutor, storage, upstreams, fills,
                     metrics, channel, lifecycle, inFlight, accessLog, admin);
-            log.info("Longshore listening on {}, data in {}, upstreams {}, tag TTL {}{}", server.address(), settings.dataDir().toAbsolutePath(),
+            log.info("Longshore listening on {} ({}), data in {}, upstreams {}, tag TTL {}{}", server.address(), Transport.name(), settings.dataDir().toAbsolutePath(),
                     settings.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList(), settings.tagTtl(),
                     settings.offline() ? ", OFFLINE: no upstream is contacted" : "");
             return server;

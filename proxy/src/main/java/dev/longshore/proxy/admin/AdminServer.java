@@ -3,6 +3,7 @@ package dev.longshore.proxy.admin;
 import dev.longshore.config.HostPort;
 import dev.longshore.config.Settings;
 import dev.longshore.proxy.Listeners;
+import dev.longshore.proxy.Transport;
 import dev.longshore.proxy.http.InFlightRequests;
 import dev.longshore.proxy.metrics.ServerMetrics;
 import dev.longshore.proxy.pull.RateLimits;
@@ -11,10 +12,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -51,11 +49,11 @@ public final class AdminServer implements AutoCloseable {
                                     Supplier<Optional<GarbageCollection>> gc) throws InterruptedException {
         Health health = new Health(storage, settings.upstreams().size(), Health.acceptingUnlessDraining(inFlight));
         AdminApi api = new AdminApi(settings, storage, rateLimits, gc);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("longshore-admin", true), NioIoHandler.newFactory());
+        EventLoopGroup group = Transport.group(1, new DefaultThreadFactory("longshore-admin", true));
         try {
             Channel channel = Listeners.bind(new ServerBootstrap()
                     .group(group)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(Transport.serverChannel(group))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {

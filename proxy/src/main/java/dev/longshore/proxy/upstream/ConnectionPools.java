@@ -1,5 +1,6 @@
 package dev.longshore.proxy.upstream;
 
+import dev.longshore.proxy.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -9,7 +10,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
@@ -157,7 +157,7 @@ final class ConnectionPools implements AutoCloseable {
             UpstreamConnection[] created = new UpstreamConnection[1];
             Bootstrap bootstrap = new Bootstrap()
                     .group(group)
-                    .channel(NioSocketChannel.class)
+                    .channel(Transport.socketChannel(group))
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                     .option(ChannelOption.TCP_NODELAY, true)
                     // Backpressure: we read only when the consumer of the previous bytes is done with them.
