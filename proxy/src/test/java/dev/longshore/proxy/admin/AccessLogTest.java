@@ -14,7 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -66,6 +73,37 @@ class AccessLogTest {
         assertThat(put.get("status").asInt()).isEqualTo(405);
         assertThat(put.get("route").asText()).isEqualTo("other");
         assertThat(put.get("upstream").isNull()).isTrue();
+    }
+
+    @Test
+    void aBurstFromManyClients_isLoggedInFullAsOneJsonLineEach_evenWhenTheServerStopsRightAfter() throws Exception {
+        Path log = dir.resolve("access.jsonl");
+        int clients = 8;
+        int requestsEach = 50;
+        try (AdminHarness harness = new AdminHarness(dir.resolve("data"), 1024, new AccessLogTarget.File(log));
+             ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < requestsEach; i++) {
+                        assertThat(harness.pull("PUT", "/v2/team/c" + client + "/manifests/" + i).statusCode()).isEqualTo(405);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } // closing right away: the lines still queued are written, not lost
+
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(clients * requestsEach);
+        Set<String> paths = new HashSet<>();
+        for (String line : lines) {
+            paths.add(AdminHarness.JSON.readTree(line).get("path").asText());
+        }
+        assertThat(paths).hasSize(clients * requestsEach);
     }
 
     @Test
