@@ -9,7 +9,6 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
@@ -91,26 +90,30 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
     }
 
     /**
-     * Opens a reader on the fill's file. Blocks on the disk: call it off the event loop.
+     * A reader of {@code [start, end)} on a file {@link #openFile opened} for it beforehand; takes over the file.
      *
-     * @param end exclusive end, or -1 for "to the end, size unknown"
+     * @param file the fill's file, or null when it was gone already (pass-through: all comes from the upstream)
+     * @param end  exclusive end, or -1 for "to the end, size unknown"
      */
-    public static FillReader open(BlobFill fill, long start, long end) throws IOException {
-        Path path = fill.tempPath();
-        FileChannel file;
+    public static FillReader over(BlobFill fill, FileChannel file, long start, long end) {
+        return new FillReader(fill, file, start, end);
+    }
+
+    /**
+     * Opens the fill's file for one reader: the temp file, or the blob if the fill committed meanwhile; null when
+     * the fill went on without the disk. Blocks on the disk: call it off the event loop.
+     */
+    public static FileChannel openFile(BlobFill fill) throws IOException {
         try {
-            file = FileChannel.open(path, StandardOpenOption.READ);
+            return FileChannel.open(fill.tempPath(), StandardOpenOption.READ);
         } catch (java.nio.file.NoSuchFileException e) {
             // The fill committed (renamed) or failed (deleted) between join and open.
-            if (fill.state() == BlobFill.State.COMMITTED) {
-                file = FileChannel.open(fill.committed().path(), StandardOpenOption.READ);
-            } else if (fill.state() == BlobFill.State.PASS_THROUGH) {
-                file = null;
-            } else {
-                throw new IOException("fill of " + fill.digest() + " failed before this client could read it", fill.failure());
-            }
+            return switch (fill.state()) {
+                case COMMITTED -> FileChannel.open(fill.committed().path(), StandardOpenOption.READ);
+                case PASS_THROUGH -> null;
+                default -> throw new IOException("fill of " + fill.digest() + " failed before this client could read it", fill.failure());
+            };
         }
-        return new FillReader(fill, file, start, end);
     }
 
     @Override

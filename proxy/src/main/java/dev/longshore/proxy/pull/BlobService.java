@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -45,22 +46,39 @@ public final class BlobService {
         String range = ByteRange.ifRangeAllows(client.get(HttpHeaderNames.IF_RANGE), Replies.entityTag(digest))
                 ? client.get(HttpHeaderNames.RANGE) : null;
         return CompletableFuture.supplyAsync(() -> open(request, digest, head), storageExecutor)
-                .thenCompose(source -> switch (source) {
+                .thenCompose(opened -> switch (opened.source()) {
                     case BlobFills.Stored stored -> CompletableFuture.completedFuture(fromFile(stored.blob(), range));
-                    case BlobFills.Filling filling -> fromFill(filling, digest, range);
+                    case BlobFills.Filling filling -> fromFill(filling, opened.file(), digest, range, head);
                     case null -> headUpstream(request, digest);
                 });
     }
 
-    /** The cached blob or its fill; null for a HEAD that missed (it must not start a download). */
-    private BlobFills.Source open(PullRequest request, Digest digest, boolean head) {
+    /**
+     * The cached blob or its fill (null for a HEAD that missed: it must not start a download) and, for a GET of a
+     * fill, the fill's file opened for this client. The file is opened here, on the storage executor, so that the
+     * reply can be made on whatever thread the upstream's head arrives on, without one more hop before the first byte.
+     */
+    private record Opened(BlobFills.Source source, FileChannel file) {
+    }
+
+    private Opened open(PullRequest request, Digest digest, boolean head) {
         try {
             if (head) {
-                return fills.find(digest).orElse(null);
+                return new Opened(fills.find(digest).orElse(null), null);
             }
-            return fills.open(request.upstream(), request.name(), digest);
+            BlobFills.Source source = fills.open(request.upstream(), request.name(), digest);
+            return new Opened(source, source instanceof BlobFills.Filling filling ? openFile(filling.fill()) : null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static FileChannel openFile(BlobFill fill) throws IOException {
+        try {
+            return FillReader.openFile(fill);
+        } catch (IOException e) {
+            requireNotFailed(fill); // the temp file was deleted under us by the failure: the client gets the fill's error
+            throw e;
         }
     }
 
@@ -80,37 +98,54 @@ public final class BlobService {
         return new Reply.File(HttpResponseStatus.PARTIAL_CONTENT, headers, blob, r.first(), r.length());
     }
 
-    private CompletableFuture<Reply> fromFill(BlobFills.Filling filling, Digest digest, String rangeHeader) {
+    /** The reply once the upstream's head is in; it runs on the thread that completes the head and never blocks. */
+    private static CompletableFuture<Reply> fromFill(BlobFills.Filling filling, FileChannel file, Digest digest,
+                                                     String rangeHeader, boolean head) {
         BlobFill fill = filling.fill();
         String status = filling.joined() ? "fwd=miss; collapsed" : "fwd=miss";
-        return fill.head().thenApplyAsync(head -> {
+        CompletableFuture<Reply> reply = fill.head().thenApply(upstreamHead -> {
             HttpHeaders headers = blobHeaders(digest, status);
             // A fill that already failed must not start a body: a client without headers gets the fill's error (502).
             requireNotFailed(fill);
+            if (upstreamHead.size().isEmpty()) {
+                // Without a size there is no range to check against: send the whole blob, chunked.
+                return head ? new Reply.HeadOnly(HttpResponseStatus.OK, headers, -1)
+                        : new Reply.Filling(HttpResponseStatus.OK, headers, FillReader.over(fill, file, 0, -1), -1);
+            }
+            long size = upstreamHead.size().getAsLong();
+            Optional<ByteRange> range;
             try {
-                if (head.size().isEmpty()) {
-                    // Without a size there is no range to check against: send the whole blob, chunked.
-                    return new Reply.Filling(HttpResponseStatus.OK, headers, FillReader.open(fill, 0, -1), -1);
-                }
-                long size = head.size().getAsLong();
-                Optional<ByteRange> range;
-                try {
-                    range = ByteRange.parse(rangeHeader, size);
-                } catch (RegistryException e) {
-                    return unsatisfiable(e, size);
-                }
-                if (range.isEmpty()) {
-                    return new Reply.Filling(HttpResponseStatus.OK, headers, FillReader.open(fill, 0, size), size);
-                }
+                range = ByteRange.parse(rangeHeader, size);
+            } catch (RegistryException e) {
+                return unsatisfiable(e, size);
+            }
+            long first = 0;
+            long end = size;
+            HttpResponseStatus ok = HttpResponseStatus.OK;
+            if (range.isPresent()) {
                 ByteRange r = range.get();
                 headers.set(HttpHeaderNames.CONTENT_RANGE, r.contentRange(size));
-                return new Reply.Filling(HttpResponseStatus.PARTIAL_CONTENT, headers,
-                        FillReader.open(fill, r.first(), r.last() + 1), r.length());
-            } catch (IOException e) {
-                requireNotFailed(fill); // the temp file was deleted under us by the failure
-                throw new UncheckedIOException(e);
+                first = r.first();
+                end = r.last() + 1;
+                ok = HttpResponseStatus.PARTIAL_CONTENT;
             }
-        }, storageExecutor);
+            return head ? new Reply.HeadOnly(ok, headers, end - first)
+                    : new Reply.Filling(ok, headers, FillReader.over(fill, file, first, end), end - first);
+        });
+        // Any other answer (an error, a HEAD, an unsatisfiable range) leaves the file with us.
+        return reply.whenComplete((r, error) -> {
+            if (!(r instanceof Reply.Filling) && file != null) {
+                closeQuietly(file);
+            }
+        });
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        try {
+            file.close();
+        } catch (IOException e) {
+            // nothing was written through it
+        }
     }
 
     private static void requireNotFailed(BlobFill fill) {
