@@ -310,6 +310,16 @@ public final class CacheStorage implements AutoCloseable {
         return manifest;
     }
 
+    /**
+     * The manifest if the in-memory cache holds it, else empty without reading the index: never waits on the disk, so
+     * an event loop may ask. Records the access as {@link #manifest} does.
+     */
+    public Optional<ManifestRecord> manifestIfCached(Digest digest) {
+        Optional<ManifestRecord> manifest = Optional.ofNullable(manifests.getIfPresent(digest));
+        manifest.ifPresent(m -> accesses.manifest(digest, clock.instant()));
+        return manifest;
+    }
+
     public void putManifest(ManifestRecord record) {
         index.putManifest(record);
         // A digest names immutable content, so racing puts all carry the same record.
@@ -325,6 +335,13 @@ public final class CacheStorage implements AutoCloseable {
 
     public Optional<TagRecord> tag(TagKey key) {
         Optional<TagRecord> tag = Optional.ofNullable(tags.get(key, k -> index.tag(k).orElse(null)));
+        tag.ifPresent(t -> accesses.tag(key, clock.instant()));
+        return tag;
+    }
+
+    /** The tag if the in-memory cache holds it, else empty without reading the index; see {@link #manifestIfCached}. */
+    public Optional<TagRecord> tagIfCached(TagKey key) {
+        Optional<TagRecord> tag = Optional.ofNullable(tags.getIfPresent(key));
         tag.ifPresent(t -> accesses.tag(key, clock.instant()));
         return tag;
     }

@@ -129,6 +129,27 @@ class CacheStorageTest {
     }
 
     @Test
+    void ifCachedLookups_answerFromMemoryOnly_andSeeWhatPutsAndLoadsLeft() {
+        TagKey key = new TagKey("docker.io", "library/redis", "7");
+        ManifestRecord manifest = manifest("{\"c\":3}");
+        storage.index().putManifest(manifest);
+        storage.index().putTag(key, new TagRecord(manifest.digest(), NOW));
+
+        assertThat(storage.tagIfCached(key)).as("only in the index").isEmpty();
+        assertThat(storage.manifestIfCached(manifest.digest())).as("only in the index").isEmpty();
+
+        TagRecord loaded = storage.tag(key).orElseThrow();
+        storage.manifest(manifest.digest());
+        assertThat(storage.tagIfCached(key)).contains(loaded);
+        assertThat(storage.manifestIfCached(manifest.digest())).contains(manifest);
+
+        TagRecord moved = new TagRecord(Digest.sha256Of(new byte[] {4}), NOW.plusSeconds(60));
+        storage.putTag(key, moved);
+        assertThat(storage.tagIfCached(key)).as("a put invalidates; the next tag() reads the index").isEmpty();
+        assertThat(storage.tag(key)).contains(moved);
+    }
+
+    @Test
     void reopen_keepsBlobsManifestsAndTags() throws IOException {
         TagKey key = new TagKey("docker.io", "library/redis", "7");
         ManifestRecord record = manifest("{}");

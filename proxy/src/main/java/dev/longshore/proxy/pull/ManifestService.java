@@ -91,28 +91,39 @@ public final class ManifestService {
     }
 
     private CompletableFuture<Reply> byDigest(PullRequest request, Digest digest, boolean head) {
-        return CompletableFuture.supplyAsync(() -> storage.manifest(digest), storageExecutor)
-                .thenCompose(cached -> {
-                    if (cached.isPresent()) {
-                        return CompletableFuture.completedFuture(reply(cached.get(), "hit"));
-                    }
-                    InFlight.Call<UpstreamResponse> call = fetch(request, digest.toString(), head);
-                    return call.result().thenApplyAsync(response -> {
-                        if (head) {
-                            return headReply(response, missStatus(call));
-                        }
-                        ManifestRecord manifest = verified(request, response, digest);
-                        storage.putManifest(manifest);
-                        storage.index().putRepository(request.upstreamName(), request.name().value(), freshness.now());
-                        return reply(manifest, missStatus(call));
-                    }, storageExecutor);
-                });
+        Optional<ManifestRecord> inMemory = storage.manifestIfCached(digest);
+        CompletableFuture<Optional<ManifestRecord>> lookup = inMemory.isPresent()
+                ? CompletableFuture.completedFuture(inMemory)
+                : CompletableFuture.supplyAsync(() -> storage.manifest(digest), storageExecutor);
+        return lookup.thenCompose(cached -> {
+            if (cached.isPresent()) {
+                return CompletableFuture.completedFuture(reply(cached.get(), "hit"));
+            }
+            InFlight.Call<UpstreamResponse> call = fetch(request, digest.toString(), head);
+            return call.result().thenApplyAsync(response -> {
+                if (head) {
+                    return headReply(response, missStatus(call));
+                }
+                ManifestRecord manifest = verified(request, response, digest);
+                storage.putManifest(manifest);
+                storage.index().putRepository(request.upstreamName(), request.name().value(), freshness.now());
+                return reply(manifest, missStatus(call));
+            }, storageExecutor);
+        });
     }
 
     private CompletableFuture<Reply> byTag(PullRequest request, String tag, boolean head) {
         TagKey key = new TagKey(request.upstreamName(), request.name().value(), tag);
         UpstreamSettings upstream = request.upstream().settings();
-        return CompletableFuture.supplyAsync(() -> cachedTag(key), storageExecutor).thenCompose(cached -> {
+        // A hit in memory is answered right here, on the event loop: the hop to the storage executor and back costs two
+        // thread wake-ups per request, and only a read of the index needs it.
+        Optional<CachedTag> inMemory = storage.tagIfCached(key)
+                .map(record -> new CachedTag(record, storage.manifestIfCached(record.digest())));
+        CompletableFuture<Optional<CachedTag>> lookup = inMemory.isPresent() && inMemory.get().manifest().isPresent()
+                ? CompletableFuture.completedFuture(inMemory)
+                : CompletableFuture.supplyAsync(() -> cachedTag(key), storageExecutor);
+        // What follows only starts upstream calls and continues on the storage executor: it never blocks the caller.
+        return lookup.thenCompose(cached -> {
             if (cached.isEmpty() || cached.get().manifest().isEmpty()) {
                 return miss(request, key, head);
             }
