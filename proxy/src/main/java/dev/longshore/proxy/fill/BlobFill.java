@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 import dev.longshore.proxy.api.RepositoryName;
 import dev.longshore.proxy.upstream.UpstreamClient;
 
-import java.nio.file.Path;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -48,6 +49,8 @@ public final class BlobFill {
 
     private final Digest digest;
     private final BlobWriter writer;
+    /** The fill's read handle on its temp file, for its readers; let go when the fill ends. */
+    private final FillFile file;
     private final UpstreamClient upstream;
     private final RepositoryName name;
     private volatile Detached detached;
@@ -58,9 +61,10 @@ public final class BlobFill {
     private volatile RegistryException failure;
     private volatile StoredBlob committed;
 
-    BlobFill(Digest digest, BlobWriter writer, UpstreamClient upstream, RepositoryName name) {
+    BlobFill(Digest digest, BlobWriter writer, FillFile file, UpstreamClient upstream, RepositoryName name) {
         this.digest = digest;
         this.writer = writer;
+        this.file = file;
         this.upstream = upstream;
         this.name = name;
     }
@@ -105,9 +109,25 @@ public final class BlobFill {
         };
     }
 
-    /** The file to read: the temp file while streaming. Readers open it once; the open handle survives the commit's rename. */
-    public Path tempPath() {
-        return writer.tempPath();
+    /**
+     * A handle on the fill's file for one more reader, which must {@link FillFile#release release} it: the fill's own
+     * while anyone holds it, else (the fill has ended) a new one on the blob or on the temp file; null when the fill
+     * went on without the disk and its temp file is gone. May block on the disk: call it off the event loop.
+     */
+    public FillFile fileForReader() throws IOException {
+        if (file.retain()) {
+            return file;
+        }
+        try {
+            return FillFile.open(writer.tempPath());
+        } catch (NoSuchFileException e) {
+            // The fill committed (renamed) or failed (deleted) its temp file; its state is final by now.
+            return switch (state) {
+                case COMMITTED -> FillFile.open(committed.path());
+                case PASS_THROUGH -> null;
+                default -> throw new IOException("fill of " + digest + " failed before this client could read it", failure);
+            };
+        }
     }
 
     /** The committed blob; null unless {@link #state()} is COMMITTED. */
@@ -153,6 +173,7 @@ public final class BlobFill {
         committed = blob;
         state = State.COMMITTED;
         notifyListeners();
+        file.release();
     }
 
     void detached(Detached where) {
@@ -162,6 +183,7 @@ public final class BlobFill {
         detached = where;
         state = State.PASS_THROUGH;
         notifyListeners();
+        file.release();
     }
 
     void failed(RegistryException cause) {
@@ -172,6 +194,7 @@ public final class BlobFill {
         state = State.FAILED;
         head.completeExceptionally(cause);
         notifyListeners();
+        file.release();
     }
 
     private void notifyListeners() {

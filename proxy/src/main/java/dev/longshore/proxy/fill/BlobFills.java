@@ -2,6 +2,7 @@ package dev.longshore.proxy.fill;
 
 import dev.longshore.proxy.api.RepositoryName;
 import dev.longshore.proxy.upstream.UpstreamClient;
+import dev.longshore.storage.BlobWriter;
 import dev.longshore.storage.CacheStorage;
 import dev.longshore.storage.Digest;
 import dev.longshore.storage.StoredBlob;
@@ -117,7 +118,13 @@ public final class BlobFills {
 
     private BlobFill newFill(Digest digest, UpstreamClient upstream, RepositoryName name) {
         try {
-            return new BlobFill(digest, storage.blobs().newWriter(digest), upstream, name);
+            BlobWriter writer = storage.blobs().newWriter(digest);
+            try {
+                return new BlobFill(digest, writer, FillFile.open(writer.tempPath()), upstream, name);
+            } catch (IOException | RuntimeException e) {
+                writer.abort();
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -8,8 +8,6 @@ import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +32,7 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     private final BlobFill fill;
     /** Null for a reader that joined after the temp file was gone (pass-through): it reads all from the upstream. */
-    private final FileChannel file;
+    private final FillFile file;
     private PassThrough relay;
     private final long start;
     /** Exclusive end of the span; -1 while the blob's size is unknown (then the body is sent chunked). */
@@ -47,12 +45,13 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
      * wake-up), however many chunks it writes meanwhile.
      */
     private final AtomicBoolean waiting = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     /** Where the reader was, and when, as it began its current wait: for {@link #worthWaking}. */
     private volatile long waitFrom;
     private volatile long waitSinceNanos;
     private long position;
 
-    private FillReader(BlobFill fill, FileChannel file, long start, long end) {
+    private FillReader(BlobFill fill, FillFile file, long start, long end) {
         this.fill = fill;
         this.file = file;
         this.start = start;
@@ -90,30 +89,14 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
     }
 
     /**
-     * A reader of {@code [start, end)} on a file {@link #openFile opened} for it beforehand; takes over the file.
+     * A reader of {@code [start, end)} of the fill; it releases {@code file} when closed.
      *
-     * @param file the fill's file, or null when it was gone already (pass-through: all comes from the upstream)
+     * @param file from {@link BlobFill#fileForReader}; null when the temp file was gone (pass-through: all comes from
+     *             the upstream)
      * @param end  exclusive end, or -1 for "to the end, size unknown"
      */
-    public static FillReader over(BlobFill fill, FileChannel file, long start, long end) {
+    public static FillReader over(BlobFill fill, FillFile file, long start, long end) {
         return new FillReader(fill, file, start, end);
-    }
-
-    /**
-     * Opens the fill's file for one reader: the temp file, or the blob if the fill committed meanwhile; null when
-     * the fill went on without the disk. Blocks on the disk: call it off the event loop.
-     */
-    public static FileChannel openFile(BlobFill fill) throws IOException {
-        try {
-            return FileChannel.open(fill.tempPath(), StandardOpenOption.READ);
-        } catch (java.nio.file.NoSuchFileException e) {
-            // The fill committed (renamed) or failed (deleted) between join and open.
-            return switch (fill.state()) {
-                case COMMITTED -> FileChannel.open(fill.committed().path(), StandardOpenOption.READ);
-                case PASS_THROUGH -> null;
-                default -> throw new IOException("fill of " + fill.digest() + " failed before this client could read it", fill.failure());
-            };
-        }
     }
 
     @Override
@@ -151,7 +134,7 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
         boolean done = false;
         try {
             while (chunk.writerIndex() < length) {
-                int n = chunk.writeBytes(file, position + chunk.writerIndex(), length - chunk.writerIndex());
+                int n = chunk.writeBytes(file.channel(), position + chunk.writerIndex(), length - chunk.writerIndex());
                 if (n < 0) {
                     throw new IOException("temp file of " + fill.digest() + " is shorter than the fill reported");
                 }
@@ -203,7 +186,7 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
         if (available <= 0) {
             return null;
         }
-        FileRegion region = new SharedFileRegion(file, position, available, onReleased);
+        FileRegion region = new SharedFileRegion(file.channel(), position, available, onReleased);
         position += available;
         return region;
     }
@@ -335,6 +318,10 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
 
     @Override
     public void close() throws IOException {
+        // Once: a second release would take the shared file from under the fill's other readers.
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         Runnable listener = wakeUp;
         if (listener != null) {
             fill.removeListener(listener);
@@ -343,7 +330,7 @@ public final class FillReader implements ChunkedInput<ByteBuf> {
             relay.close();
         }
         if (file != null) {
-            file.close();
+            file.release();
         }
     }
 }

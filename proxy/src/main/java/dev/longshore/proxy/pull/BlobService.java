@@ -5,6 +5,7 @@ import dev.longshore.proxy.api.ErrorCode;
 import dev.longshore.proxy.api.RegistryException;
 import dev.longshore.proxy.fill.BlobFill;
 import dev.longshore.proxy.fill.BlobFills;
+import dev.longshore.proxy.fill.FillFile;
 import dev.longshore.proxy.fill.FillReader;
 import dev.longshore.proxy.fill.UpstreamFailures;
 import dev.longshore.proxy.http.Replies;
@@ -21,7 +22,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -55,10 +55,12 @@ public final class BlobService {
 
     /**
      * The cached blob or its fill (null for a HEAD that missed: it must not start a download) and, for a GET of a
-     * fill, the fill's file opened for this client. The file is opened here, on the storage executor, so that the
-     * reply can be made on whatever thread the upstream's head arrives on, without one more hop before the first byte.
+     * fill, a hold on the fill's file for this client. It is taken here, on the storage executor (it may have to open
+     * the file), so that the reply can be made on whatever thread the upstream's head arrives on, without one more hop
+     * before the first byte. A hold is a count on the fill's one handle, not a file of the client's own: a client that
+     * leaves while the upstream is slow to answer costs no file descriptor.
      */
-    private record Opened(BlobFills.Source source, FileChannel file) {
+    private record Opened(BlobFills.Source source, FillFile file) {
     }
 
     private Opened open(PullRequest request, Digest digest, boolean head) {
@@ -73,9 +75,9 @@ public final class BlobService {
         }
     }
 
-    private static FileChannel openFile(BlobFill fill) throws IOException {
+    private static FillFile openFile(BlobFill fill) throws IOException {
         try {
-            return FillReader.openFile(fill);
+            return fill.fileForReader();
         } catch (IOException e) {
             requireNotFailed(fill); // the temp file was deleted under us by the failure: the client gets the fill's error
             throw e;
@@ -99,7 +101,7 @@ public final class BlobService {
     }
 
     /** The reply once the upstream's head is in; it runs on the thread that completes the head and never blocks. */
-    private static CompletableFuture<Reply> fromFill(BlobFills.Filling filling, FileChannel file, Digest digest,
+    private static CompletableFuture<Reply> fromFill(BlobFills.Filling filling, FillFile file, Digest digest,
                                                      String rangeHeader, boolean head) {
         BlobFill fill = filling.fill();
         String status = filling.joined() ? "fwd=miss; collapsed" : "fwd=miss";
@@ -135,17 +137,9 @@ public final class BlobService {
         // Any other answer (an error, a HEAD, an unsatisfiable range) leaves the file with us.
         return reply.whenComplete((r, error) -> {
             if (!(r instanceof Reply.Filling) && file != null) {
-                closeQuietly(file);
+                file.release();
             }
         });
-    }
-
-    private static void closeQuietly(FileChannel file) {
-        try {
-            file.close();
-        } catch (IOException e) {
-            // nothing was written through it
-        }
     }
 
     private static void requireNotFailed(BlobFill fill) {

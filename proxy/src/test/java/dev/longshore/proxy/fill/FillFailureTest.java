@@ -11,18 +11,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static dev.longshore.proxy.fill.FillHarness.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What a fill does when the upstream misbehaves: resets, stalls, ignores Range, sends the wrong bytes. The invariant
@@ -205,6 +212,45 @@ class FillFailureTest {
         assertNothingKept(digest);
         assertThat(harness.failed(FillFailure.TIMEOUT)).isEqualTo(1);
         assertFetchedAnewWhole(digest);
+    }
+
+    @Test
+    void clientsThatLeaveWhileTheUpstreamIsSlowToAnswer_holdNoFileDescriptors() throws Exception {
+        Path openFiles = Path.of("/proc/self/fd");
+        assumeTrue(Files.isDirectory(openFiles), "counts this process's open files through /proc");
+        start(new FillLimits(Duration.ofSeconds(60), 3, Duration.ofMillis(20)), Duration.ofSeconds(60));
+        Digest digest = Digest.sha256Of(randomBytes(MiB, 57));
+        harness.upstream.then(FakeBlobUpstream.stallBeforeHead());
+        int clientCount = 200;
+        long before = countEntries(openFiles);
+
+        // Each client asks for the blob and hangs up without waiting: a fill's follower must cost the server a count
+        // on the fill's one file handle, not a file of its own kept until the upstream answers (a minute, here).
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < clientCount; i++) {
+                Socket socket = new Socket("127.0.0.1", harness.port());
+                socket.getOutputStream().write(("GET " + FillHarness.blobPath(digest) + " HTTP/1.1\r\nHost: longshore\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                sockets.add(socket);
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> harness.count(FillMeter.READERS_JOINED) == clientCount - 1);
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(countEntries(openFiles)).as("open files after the clients left").isLessThan(before + 20));
+        assertThat(harness.longshore.fills().inFlight()).as("the fill goes on without them").isEqualTo(1);
+    }
+
+    private static long countEntries(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.count();
+        }
     }
 
     @Test
