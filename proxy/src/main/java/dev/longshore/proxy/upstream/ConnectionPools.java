@@ -178,7 +178,10 @@ final class ConnectionPools implements AutoCloseable {
                             ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig()
                                     .setMaxInitialLineLength(8192)
                                     .setMaxHeaderSize(64 * 1024) // registries send long Link and WWW-Authenticate headers
-                                    .setMaxChunkSize(16 * 1024), false, false));
+                                    // A body chunk is a slice of what one read brought (up to 64 KiB), not a copy;
+                                    // each costs a fill a task, a write and a hash update, so fewer is cheaper: 16 KiB
+                                    // chunks took 9% more CPU and 13% more time over a cold 512 MiB fill.
+                                    .setMaxChunkSize(64 * 1024), false, false));
                             ch.pipeline().addLast("response", connection.responseHandler());
                         }
                     });
