@@ -56,8 +56,9 @@ public final class IndexScaleBenchmark {
             try (CacheStorage storage = CacheStorage.open(dir)) {
                 List<BlobRecord> batch = new ArrayList<>();
                 for (int i = 0; i < blobCount; i++) {
-                    batch.add(new BlobRecord(digest(i), 1024L * (i % 4096 + 1), t0.plusSeconds(i), i % 2 == 0 ? "docker.io" : "ghcr.io"));
-                    Path file = storage.blobs().layout().blobPath(digest(i));
+                    Digest digest = digest(i);
+                    batch.add(new BlobRecord(digest, 1024L * (i % 4096 + 1), t0.plusSeconds(i), i % 2 == 0 ? "docker.io" : "ghcr.io"));
+                    Path file = storage.blobs().layout().blobPath(digest);
                     Files.createDirectories(file.getParent());
                     Files.createFile(file);
                     if (batch.size() == 10_000) {

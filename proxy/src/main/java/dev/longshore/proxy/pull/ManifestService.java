@@ -117,8 +117,7 @@ public final class ManifestService {
         UpstreamSettings upstream = request.upstream().settings();
         // A hit in memory is answered right here, on the event loop: the hop to the storage executor and back costs two
         // thread wake-ups per request, and only a read of the index needs it.
-        Optional<CachedTag> inMemory = storage.tagIfCached(key)
-                .map(record -> new CachedTag(record, storage.manifestIfCached(record.digest())));
+        Optional<CachedTag> inMemory = cachedTagInMemory(key);
         CompletableFuture<Optional<CachedTag>> lookup = inMemory.isPresent() && inMemory.get().manifest().isPresent()
                 ? CompletableFuture.completedFuture(inMemory)
                 : CompletableFuture.supplyAsync(() -> cachedTag(key), storageExecutor);
@@ -141,6 +140,11 @@ public final class ManifestService {
 
     private Optional<CachedTag> cachedTag(TagKey key) {
         return storage.tag(key).map(tag -> new CachedTag(tag, storage.manifest(tag.digest())));
+    }
+
+    /** {@link #cachedTag} from memory alone: never reads the index, so the event loop may ask. */
+    private Optional<CachedTag> cachedTagInMemory(TagKey key) {
+        return storage.tagIfCached(key).map(tag -> new CachedTag(tag, storage.manifestIfCached(tag.digest())));
     }
 
     /** No manifest cached for the tag: ask the upstream the client's own question (HEAD stays HEAD). */
